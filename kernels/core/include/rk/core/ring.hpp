@@ -1,0 +1,412 @@
+// Bounded lock-free rings over fixed-size slots: SpscRing (one producer, one consumer) and MpscRing
+// (many producers, one consumer). A ring is a view over memory the backend gives it (host, mapped
+// pinned or device), so the same ring is written by the host and read by a persistent GPU kernel.
+//
+// Design: every slot carries a 32-bit sequence word (Vyukov's bounded queue). Producer and consumer
+// never read each other's index; the consumer polls the slot itself, so a message costs one cache-line
+// (or PCIe) transfer in each direction and the slot's line arrives together with its "ready" flag.
+// For MessageSlot the sequence word is the last word of the 64-byte header (MessageHeader::ring_seq);
+// other element types get a small wrapper cell. Only the header and `payload_size` bytes are copied.
+#pragma once
+
+#include "rk/core/config.hpp"
+#include "rk/core/message.hpp"
+
+#if !RK_DEVICE_CODE
+#include <chrono>
+#include <memory>
+#include <new>
+#include <stdexcept>
+#include <string>
+#endif
+
+namespace rk {
+
+/// Outcome of a queue operation (the seed's QueueError plus Ok).
+enum class QueueStatus : std::uint8_t { Ok, Full, Empty, Timeout, Closed };
+
+RK_HOST_DEVICE constexpr const char* to_string(QueueStatus s) {
+  switch (s) {
+    case QueueStatus::Ok: return "ok";
+    case QueueStatus::Full: return "queue is full";
+    case QueueStatus::Empty: return "queue is empty";
+    case QueueStatus::Timeout: return "operation timed out";
+    case QueueStatus::Closed: return "queue has been closed";
+  }
+  return "?";
+}
+
+/// Counters of a ring. `total_dropped` counts enqueue attempts refused because the ring was full or
+/// closed (the caller still holds the message). Latency is sampled: one message in 64 carries an
+/// enqueue timestamp when the ring was created with track_latency (valid when both sides share a clock).
+/// `peak_depth` is sampled every 64 enqueues and whenever statistics are read.
+struct QueueStatistics {
+  std::uint64_t total_enqueued = 0;
+  std::uint64_t total_dequeued = 0;
+  std::uint64_t total_dropped = 0;
+  std::uint64_t average_latency_ns = 0;
+  std::uint64_t latency_samples = 0;
+  std::uint64_t peak_depth = 0;
+};
+
+struct RingOptions {
+  bool track_latency = false;
+};
+
+inline constexpr std::uint32_t kMinRingCapacity = 2;
+inline constexpr std::uint32_t kMaxRingCapacity = 1u << 24;
+inline constexpr std::uint32_t kLatencySampleMask = 63;
+
+/// The shared state at the start of a ring's memory. Each side's hot fields have their own cache line.
+struct RingState {
+  static constexpr std::uint64_t kMagic = 0x524B52494E470001ull;  // "RKRING" v1
+  // Line 0: written once at creation.
+  std::uint64_t magic;
+  std::uint32_t capacity;
+  std::uint32_t cell_bytes;
+  std::uint32_t flags;  // bit 0: track latency
+  std::uint32_t reserved0;
+  std::uint64_t cells_offset;
+  std::uint64_t timestamps_offset;
+  // Line 1: producers. `tail` is the next position to fill (shared by CAS in the MPSC ring).
+  alignas(kCacheLine) std::uint64_t tail;
+  std::uint64_t dropped;
+  std::uint64_t peak_depth;
+  // Line 2: the consumer.
+  alignas(kCacheLine) std::uint64_t head;
+  std::uint64_t latency_sum_ns;
+  std::uint64_t latency_samples;
+  // Line 3: read by everyone, written once.
+  alignas(kCacheLine) std::uint32_t closed;
+};
+static_assert(sizeof(RingState) == 4 * kCacheLine);
+static_assert(offsetof(RingState, tail) == 64);
+static_assert(offsetof(RingState, head) == 128);
+static_assert(offsetof(RingState, closed) == 192);
+
+/// How a ring stores elements of type T. Generic types are wrapped with a sequence word; MessageSlot
+/// uses its header's ring_seq and copies only the bytes in use.
+template <class T>
+struct RingCell {
+  struct Cell {
+    std::uint32_t seq;
+    T value;
+  };
+  RK_HOST_DEVICE static std::uint32_t& seq(Cell& c) { return c.seq; }
+  RK_HOST_DEVICE static void write(Cell& c, const T& v) { memcpy(&c.value, &v, sizeof(T)); }
+  RK_HOST_DEVICE static void read(T& out, const Cell& c) { memcpy(&out, &c.value, sizeof(T)); }
+};
+
+template <std::uint32_t N>
+struct RingCell<MessageSlot<N>> {
+  using Cell = MessageSlot<N>;
+  static constexpr std::size_t kSeqOffset = offsetof(MessageHeader, ring_seq);
+  RK_HOST_DEVICE static std::uint32_t& seq(Cell& c) { return c.header.ring_seq; }
+  RK_HOST_DEVICE static void write(Cell& c, const MessageSlot<N>& v) {
+    // Never overwrite the sequence word non-atomically: the consumer may be polling it.
+    memcpy(static_cast<void*>(&c.header), &v.header, kSeqOffset);
+    const std::uint32_t p = v.header.payload_size;
+    memcpy(c.payload, v.payload, p < Cell::kPayloadCapacity ? p : Cell::kPayloadCapacity);
+  }
+  RK_HOST_DEVICE static void read(MessageSlot<N>& out, const Cell& c) {
+    memcpy(static_cast<void*>(&out.header), &c.header, kSeqOffset);
+    const std::uint32_t p = c.header.payload_size;
+    memcpy(out.payload, c.payload, p < Cell::kPayloadCapacity ? p : Cell::kPayloadCapacity);
+  }
+};
+
+namespace detail {
+
+enum class RingKind { Spsc, Mpsc };
+
+/// The common machinery of both rings; Kind only changes how producers claim a position.
+template <class T, RingKind Kind>
+class RingBase {
+ public:
+  static_assert(std::is_trivially_copyable_v<T>, "ring elements are copied byte-wise");
+  using value_type = T;
+  using Ops = RingCell<T>;
+  using Cell = typename Ops::Cell;
+
+  RingBase() = default;
+
+  /// Bytes of memory a ring of `capacity` slots needs (state, cells and optional timestamps).
+  RK_HOST_DEVICE static constexpr std::size_t bytes_required(std::uint32_t capacity,
+                                                             RingOptions opts = {}) {
+    return cells_offset() + std::size_t{capacity} * sizeof(Cell) +
+           (opts.track_latency ? std::size_t{capacity} * sizeof(std::uint64_t) : 0);
+  }
+
+  /// Initialise a ring in `memory` (writable by the caller: host or mapped memory; for device memory
+  /// build it in a host staging buffer, copy it over, then attach() on the device).
+  /// Returns an invalid ring (valid() == false) on bad arguments.
+  RK_HOST_DEVICE static RingBase create(void* memory, std::size_t bytes, std::uint32_t capacity,
+                                        RingOptions opts = {}) {
+    RingBase r;
+    if (memory == nullptr || !is_power_of_two(capacity) || capacity < kMinRingCapacity ||
+        capacity > kMaxRingCapacity || bytes < bytes_required(capacity, opts) ||
+        reinterpret_cast<std::uintptr_t>(memory) % kCacheLine != 0)
+      return r;
+    auto* st = static_cast<RingState*>(memory);
+    memset(static_cast<void*>(st), 0, sizeof(RingState));
+    st->capacity = capacity;
+    st->cell_bytes = static_cast<std::uint32_t>(sizeof(Cell));
+    st->flags = opts.track_latency ? 1u : 0u;
+    st->cells_offset = cells_offset();
+    st->timestamps_offset = opts.track_latency ? cells_offset() + std::size_t{capacity} * sizeof(Cell) : 0;
+    auto* cells = reinterpret_cast<Cell*>(static_cast<std::byte*>(memory) + st->cells_offset);
+    for (std::uint32_t i = 0; i < capacity; ++i) {
+      memset(static_cast<void*>(&cells[i]), 0, sizeof(Cell));
+      Ops::seq(cells[i]) = i;
+    }
+    st->magic = RingState::kMagic;
+    return attach(memory);
+  }
+
+  /// A view of a ring that create() initialised; invalid if the memory holds no ring of this type.
+  RK_HOST_DEVICE static RingBase attach(void* memory) {
+    RingBase r;
+    auto* st = static_cast<RingState*>(memory);
+    if (st == nullptr || st->magic != RingState::kMagic || st->cell_bytes != sizeof(Cell)) return r;
+    r.st_ = st;
+    r.cells_ = reinterpret_cast<Cell*>(static_cast<std::byte*>(memory) + st->cells_offset);
+    r.ts_ = st->timestamps_offset
+                ? reinterpret_cast<std::uint64_t*>(static_cast<std::byte*>(memory) + st->timestamps_offset)
+                : nullptr;
+    r.capacity_ = st->capacity;
+    r.mask_ = st->capacity - 1;
+    return r;
+  }
+
+  RK_HOST_DEVICE bool valid() const { return st_ != nullptr; }
+  RK_HOST_DEVICE std::uint32_t capacity() const { return capacity_; }
+  RK_HOST_DEVICE void* memory() const { return st_; }
+
+  /// Messages in the ring (exact when both sides are quiescent, approximate while they run).
+  RK_HOST_DEVICE std::uint64_t size() const {
+    const std::uint64_t h = atomics::load_relaxed(st_->head);
+    const std::uint64_t t = atomics::load_relaxed(st_->tail);
+    const std::uint64_t n = t > h ? t - h : 0;
+    return n > capacity_ ? capacity_ : n;
+  }
+  RK_HOST_DEVICE bool empty() const { return size() == 0; }
+  RK_HOST_DEVICE bool full() const { return size() >= capacity_; }
+  RK_HOST_DEVICE std::uint64_t free_slots() const { return capacity_ - size(); }
+
+  /// Close the ring: further enqueues fail with Closed; the consumer drains what is left, then gets
+  /// Closed instead of Empty. A message racing with close() may still be dequeued after a Closed.
+  RK_HOST_DEVICE void close() { atomics::store_release(st_->closed, 1u); }
+  RK_HOST_DEVICE bool is_closed() const { return atomics::load_acquire(st_->closed) != 0; }
+
+  RK_HOST_DEVICE QueueStatus try_enqueue(const T& v) {
+    if (atomics::load_relaxed(st_->closed)) return refuse(QueueStatus::Closed);
+    std::uint64_t pos = atomics::load_relaxed(st_->tail);
+    Cell* c;
+    if constexpr (Kind == RingKind::Spsc) {
+      c = &cells_[pos & mask_];
+      if (atomics::load_acquire(Ops::seq(*c)) != static_cast<std::uint32_t>(pos))
+        return refuse(QueueStatus::Full);
+      atomics::store_relaxed(st_->tail, pos + 1);
+    } else {
+      for (;;) {
+        c = &cells_[pos & mask_];
+        const std::uint32_t s = atomics::load_acquire(Ops::seq(*c));
+        const auto diff = static_cast<std::int32_t>(s - static_cast<std::uint32_t>(pos));
+        if (diff == 0) {
+          if (atomics::compare_exchange(st_->tail, pos, pos + 1)) break;
+        } else if (diff < 0) {
+          return refuse(QueueStatus::Full);
+        } else {
+          pos = atomics::load_relaxed(st_->tail);
+        }
+      }
+    }
+    Ops::write(*c, v);
+    if ((pos & kLatencySampleMask) == 0) sample_on_enqueue(pos);
+    atomics::store_release(Ops::seq(*c), static_cast<std::uint32_t>(pos + 1));
+    return QueueStatus::Ok;
+  }
+
+  RK_HOST_DEVICE QueueStatus try_dequeue(T& out) {
+    const std::uint64_t pos = atomics::load_relaxed(st_->head);
+    Cell& c = cells_[pos & mask_];
+    if (atomics::load_acquire(Ops::seq(c)) != static_cast<std::uint32_t>(pos + 1)) {
+      if (!is_closed()) return QueueStatus::Empty;
+      // Closed: one more look, so a message published just before close() is not missed.
+      if (atomics::load_acquire(Ops::seq(c)) != static_cast<std::uint32_t>(pos + 1)) return QueueStatus::Closed;
+    }
+    Ops::read(out, c);
+    if (ts_ != nullptr && (pos & kLatencySampleMask) == 0) {
+      const std::uint64_t t0 = atomics::load_relaxed(ts_[pos & mask_]);
+      const std::uint64_t now = monotonic_ns();
+      if (t0 != 0 && now >= t0) {
+        atomics::store_relaxed(st_->latency_sum_ns, st_->latency_sum_ns + (now - t0));
+        atomics::store_relaxed(st_->latency_samples, st_->latency_samples + 1);
+      }
+    }
+    atomics::store_release(Ops::seq(c), static_cast<std::uint32_t>(pos + capacity_));
+    atomics::store_relaxed(st_->head, pos + 1);
+    return QueueStatus::Ok;
+  }
+
+  /// Whether a message is ready for the consumer (consumer side only; reads one slot's sequence word).
+  RK_HOST_DEVICE bool has_message() const {
+    const std::uint64_t pos = atomics::load_relaxed(st_->head);
+    return atomics::load_acquire(Ops::seq(cells_[pos & mask_])) == static_cast<std::uint32_t>(pos + 1);
+  }
+
+  /// Look at the next message without taking it (consumer side only).
+  RK_HOST_DEVICE bool peek(T& out) const {
+    const std::uint64_t pos = atomics::load_relaxed(st_->head);
+    Cell& c = cells_[pos & mask_];
+    if (atomics::load_acquire(Ops::seq(c)) != static_cast<std::uint32_t>(pos + 1)) return false;
+    Ops::read(out, c);
+    return true;
+  }
+
+  /// Enqueue up to `n` messages in order; returns how many went in (stops at the first refusal).
+  RK_HOST_DEVICE std::uint32_t try_enqueue_batch(const T* items, std::uint32_t n) {
+    std::uint32_t i = 0;
+    while (i < n && try_enqueue(items[i]) == QueueStatus::Ok) ++i;
+    return i;
+  }
+  /// Dequeue up to `max` messages; returns how many were taken.
+  RK_HOST_DEVICE std::uint32_t try_dequeue_batch(T* out, std::uint32_t max) {
+    std::uint32_t i = 0;
+    while (i < max && try_dequeue(out[i]) == QueueStatus::Ok) ++i;
+    return i;
+  }
+
+  RK_HOST_DEVICE QueueStatistics statistics() const {
+    QueueStatistics s;
+    s.total_enqueued = atomics::load_relaxed(st_->tail);
+    s.total_dequeued = atomics::load_relaxed(st_->head);
+    if (s.total_dequeued > s.total_enqueued) s.total_dequeued = s.total_enqueued;
+    s.total_dropped = atomics::load_relaxed(st_->dropped);
+    s.latency_samples = atomics::load_relaxed(st_->latency_samples);
+    const std::uint64_t sum = atomics::load_relaxed(st_->latency_sum_ns);
+    s.average_latency_ns = s.latency_samples ? sum / s.latency_samples : 0;
+    const std::uint64_t depth = size();
+    const std::uint64_t peak = atomics::load_relaxed(st_->peak_depth);
+    s.peak_depth = peak > depth ? peak : depth;
+    return s;
+  }
+
+#if !RK_DEVICE_CODE
+  /// Blocking enqueue: spins, then yields, then sleeps, until there is room, the ring closes or
+  /// `timeout` passes (Timeout). Host only.
+  QueueStatus enqueue(const T& v, std::chrono::nanoseconds timeout) {
+    return wait_for([&] { return try_enqueue(v); }, QueueStatus::Full, timeout);
+  }
+  /// Blocking dequeue with a timeout (Timeout), or Closed once the ring is closed and drained. Host only.
+  QueueStatus dequeue(T& out, std::chrono::nanoseconds timeout) {
+    return wait_for([&] { return try_dequeue(out); }, QueueStatus::Empty, timeout);
+  }
+#endif
+
+ protected:
+  RK_HOST_DEVICE static constexpr std::size_t cells_offset() {
+    return (sizeof(RingState) + alignof(Cell) - 1) / alignof(Cell) * alignof(Cell);
+  }
+
+  RK_HOST_DEVICE QueueStatus refuse(QueueStatus s) {
+    atomics::fetch_add_relaxed(st_->dropped, std::uint64_t{1});
+    return s;
+  }
+
+  RK_HOST_DEVICE void sample_on_enqueue(std::uint64_t pos) {
+    const std::uint64_t head = atomics::load_relaxed(st_->head);
+    if (pos + 1 > head) atomics::fetch_max_relaxed(st_->peak_depth, pos + 1 - head);
+    if (ts_ != nullptr) atomics::store_relaxed(ts_[pos & mask_], monotonic_ns());
+  }
+
+#if !RK_DEVICE_CODE
+  template <class Op>
+  static QueueStatus wait_for(Op op, QueueStatus retry_on, std::chrono::nanoseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    auto sleep = std::chrono::microseconds(10);
+    for (std::uint32_t round = 0;; ++round) {
+      const QueueStatus s = op();
+      if (s != retry_on) return s;
+      if (std::chrono::steady_clock::now() >= deadline) return QueueStatus::Timeout;
+      if (round < 256) {
+        cpu_relax();
+      } else if (round < 512) {
+        std::this_thread::yield();
+      } else {
+        std::this_thread::sleep_for(sleep);
+        if (sleep < std::chrono::microseconds(1000)) sleep *= 2;
+      }
+    }
+  }
+#endif
+
+  RingState* st_ = nullptr;
+  Cell* cells_ = nullptr;
+  std::uint64_t* ts_ = nullptr;
+  std::uint32_t capacity_ = 0;
+  std::uint32_t mask_ = 0;
+};
+
+}  // namespace detail
+
+/// Single-producer single-consumer ring. Exactly one thread (or one GPU thread) enqueues and one
+/// dequeues at a time; either side may move between threads given a happens-before handoff.
+template <class T>
+class SpscRing : public detail::RingBase<T, detail::RingKind::Spsc> {
+  using Base = detail::RingBase<T, detail::RingKind::Spsc>;
+
+ public:
+  SpscRing() = default;
+  RK_HOST_DEVICE SpscRing(const Base& b) : Base(b) {}  // NOLINT: views convert implicitly
+  RK_HOST_DEVICE static SpscRing create(void* m, std::size_t bytes, std::uint32_t cap, RingOptions o = {}) {
+    return SpscRing(Base::create(m, bytes, cap, o));
+  }
+  RK_HOST_DEVICE static SpscRing attach(void* m) { return SpscRing(Base::attach(m)); }
+};
+
+/// Multi-producer single-consumer ring: producers claim positions with a CAS; per-producer FIFO holds.
+template <class T>
+class MpscRing : public detail::RingBase<T, detail::RingKind::Mpsc> {
+  using Base = detail::RingBase<T, detail::RingKind::Mpsc>;
+
+ public:
+  MpscRing() = default;
+  RK_HOST_DEVICE MpscRing(const Base& b) : Base(b) {}  // NOLINT: views convert implicitly
+  RK_HOST_DEVICE static MpscRing create(void* m, std::size_t bytes, std::uint32_t cap, RingOptions o = {}) {
+    return MpscRing(Base::create(m, bytes, cap, o));
+  }
+  RK_HOST_DEVICE static MpscRing attach(void* m) { return MpscRing(Base::attach(m)); }
+};
+
+#if !RK_DEVICE_CODE
+/// A ring together with the host memory it lives in (64-byte aligned). Movable, not copyable.
+template <class Ring>
+class OwnedRing {
+ public:
+  explicit OwnedRing(std::uint32_t capacity, RingOptions opts = {}) {
+    if (!is_power_of_two(capacity) || capacity < kMinRingCapacity || capacity > kMaxRingCapacity)
+      throw std::invalid_argument("ring capacity must be a power of two in [2, 2^24], got " +
+                                  std::to_string(capacity));
+    bytes_ = Ring::bytes_required(capacity, opts);
+    mem_.reset(static_cast<std::byte*>(::operator new(bytes_, std::align_val_t{kCacheLine})));
+    ring_ = Ring::create(mem_.get(), bytes_, capacity, opts);
+  }
+  Ring& operator*() { return ring_; }
+  Ring* operator->() { return &ring_; }
+  const Ring* operator->() const { return &ring_; }
+  Ring& get() { return ring_; }
+  const Ring& get() const { return ring_; }
+  std::size_t bytes() const { return bytes_; }
+
+ private:
+  struct Free {
+    void operator()(std::byte* p) const { ::operator delete(p, std::align_val_t{kCacheLine}); }
+  };
+  std::unique_ptr<std::byte, Free> mem_;
+  std::size_t bytes_ = 0;
+  Ring ring_;
+};
+#endif
+
+}  // namespace rk

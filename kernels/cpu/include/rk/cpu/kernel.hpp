@@ -1,0 +1,171 @@
+// Internals of the CPU backend: a launched ring kernel (control block, telemetry, rings, handler,
+// clock) and the group of fibers that runs its simulated GPU threads. Not part of the public API;
+// tests and the runtime include it.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "rk/core/control_block.hpp"
+#include "rk/core/hlc.hpp"
+#include "rk/core/ring.hpp"
+#include "rk/core/runtime.hpp"
+#include "rk/cpu/context.hpp"
+#include "rk/cpu/fiber.hpp"
+
+namespace rk::cpu {
+
+class CpuRuntime;
+class Worker;
+
+/// A handler behind a virtual call, so kernels of any type share one worker loop.
+class KernelBody {
+ public:
+  virtual ~KernelBody() = default;
+  virtual void handle(CpuContext& ctx, const Slot& message) = 0;
+};
+
+template <class H>
+class HandlerBody final : public KernelBody {
+ public:
+  template <class... A>
+  explicit HandlerBody(A&&... args) : handler_(std::forward<A>(args)...) {}
+  void handle(CpuContext& ctx, const Slot& message) override { handler_(ctx, message); }
+  H& handler() { return handler_; }
+
+ private:
+  H handler_;
+};
+
+/// Runs one message through all simulated threads of a kernel, each on its own fiber.
+class ThreadGroup {
+ public:
+  enum class Result { Done, Blocked, Deadlock };
+
+  ThreadGroup(CpuKernel& kernel, Dim3 grid, Dim3 block);
+  ~ThreadGroup();
+
+  /// Start `message` on every thread and run until all finished, or until the only threads still
+  /// running wait on something outside the kernel (a named barrier): Blocked, call resume() later.
+  Result start(const Slot& message);
+  Result resume();
+  bool in_progress() const { return in_progress_; }
+  std::uint32_t threads() const { return static_cast<std::uint32_t>(fibers_.size()); }
+
+  // Used by CpuContext on the fiber of the calling thread.
+  void block_barrier(std::uint32_t block);
+  void grid_barrier();
+  void warp_barrier(std::uint32_t block, std::uint32_t warp, std::uint32_t mask);
+  std::int32_t* warp_exchange(std::uint32_t block, std::uint32_t warp, std::uint32_t parity);
+  /// Wait (yielding the fiber) until `done()` is true; the wait counts as external to the kernel.
+  template <class Pred>
+  void wait_external(Pred done) {
+    ++external_waiters_;
+    while (!done()) Fiber::yield();
+    --external_waiters_;
+    ++progress_;
+  }
+
+ private:
+  struct Barrier {
+    std::uint32_t expected = 0;
+    std::uint32_t arrived = 0;
+    std::uint64_t generation = 0;
+  };
+  struct Warp {
+    Barrier barrier;
+    std::int32_t exchange[2][kWarpSize] = {};
+  };
+  void arrive_and_wait(Barrier& b, std::uint32_t expected);
+  Result run();
+  void fiber_main(std::uint32_t index);
+
+  CpuKernel& kernel_;
+  Dim3 grid_, block_;
+  std::uint32_t block_threads_;
+  std::uint32_t warps_per_block_;
+  std::vector<CpuContext> contexts_;
+  std::vector<std::unique_ptr<Fiber>> fibers_;
+  std::vector<std::uint64_t> started_seq_;
+  std::vector<std::uint64_t> finished_seq_;
+  std::vector<Barrier> block_barriers_;
+  Barrier grid_barrier_;
+  std::vector<Warp> warps_;
+  const Slot* message_ = nullptr;
+  std::uint64_t message_seq_ = 0;
+  std::uint32_t finished_ = 0;
+  std::uint64_t progress_ = 0;
+  std::uint32_t external_waiters_ = 0;
+  bool in_progress_ = false;
+  bool shutting_down_ = false;
+};
+
+/// One launched ring kernel of the CPU backend.
+class CpuKernel {
+ public:
+  CpuKernel(CpuRuntime& runtime, std::string name, KernelId id, std::uint32_t launch_generation, Dim3 grid,
+            Dim3 block, const LaunchOptions& opts, std::unique_ptr<KernelBody> body);
+  ~CpuKernel();
+
+  // Identity and configuration.
+  CpuRuntime& runtime;
+  const std::string name;
+  const KernelId id;
+  const Dim3 grid, block;
+  const LaunchOptions options;
+
+  // Shared with the host (as they would be in mapped memory on a GPU).
+  ControlBlock control{};
+  TelemetryBuffer telemetry{};
+  OwnedRing<MpscRing<Slot>> input;   ///< host and K2K senders → kernel
+  OwnedRing<SpscRing<Slot>> output;  ///< kernel → host
+
+  // Owned by the worker that runs the kernel.
+  std::unique_ptr<KernelBody> body;
+  HlcState clock;
+  std::deque<Slot> deferred;  ///< input messages passed over by try_receive_from_kernel
+  std::unique_ptr<ThreadGroup> group;  ///< null when grid × block is one thread
+  CpuContext direct_context;           ///< the context of a single-thread kernel
+  Slot current{};                      ///< the message being processed
+  std::uint64_t current_wall_ns = 0;   ///< wall clock read when `current` was taken
+  std::uint64_t next_message_counter = 0;
+  const std::uint64_t id_prefix;
+  bool in_handler = false;
+
+  // Host-side bookkeeping.
+  std::atomic<KernelState> state{KernelState::Launched};
+  std::atomic<Worker*> worker{nullptr};
+  std::atomic<std::uint64_t> dead_letters{0};
+  std::atomic_flag receive_lock = ATOMIC_FLAG_INIT;  ///< one host thread consumes `output` at a time
+  std::uint64_t launched_ns = 0;
+  std::atomic<std::uint64_t> active_since_ns{0};
+  std::atomic<std::uint64_t> active_total_ns{0};
+  std::uint64_t last_publish_ns = 0;
+  std::uint64_t published_processed = 0;
+
+  /// True when the worker has something to do for this kernel (message, command, blocked group).
+  bool has_work() const;
+  /// Process up to options.max_batch messages; true when anything happened.
+  bool poll(Worker& w);
+  /// Publish ring positions, queue depths and the clock to the control block and telemetry.
+  void publish_snapshot();
+
+  // Helpers for CpuContext.
+  void stamp_outgoing(Slot& s, KernelId dest);
+  void fail(KernelError e);
+
+ private:
+  bool next_message(Slot& out);
+  void finish_message();
+  void run_handler_direct();
+  void handle_group_result(ThreadGroup::Result r);
+  void acknowledge_termination();
+};
+
+}  // namespace rk::cpu

@@ -1,0 +1,179 @@
+// CpuRuntime: the ring-kernel runtime on CPU threads. Kernels are persistent loops owned by a small
+// pool of worker threads (spin → yield → park when idle, so hundreds of kernels share two cores and
+// a latency run can still spin); K2K messages go through a broker with a routing table.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "rk/core/runtime.hpp"
+#include "rk/cpu/kernel.hpp"
+
+namespace rk::cpu {
+
+struct CpuRuntimeConfig {
+  std::uint32_t workers = 0;             ///< worker threads; 0 = one per hardware thread
+  std::uint32_t spin_rounds = 2000;      ///< adaptive idle: polls with `pause` before yielding
+  std::uint32_t yield_rounds = 200;      ///< adaptive idle: polls with yield before parking
+  std::chrono::microseconds park_timeout{5000};  ///< a parked worker re-checks at least this often
+  std::chrono::milliseconds command_timeout{5000};  ///< deactivate/terminate wait at most this long
+  std::uint32_t max_threads_per_kernel = 4096;   ///< simulated threads (grid × block) per kernel
+  std::size_t dead_letter_capacity = 65536;      ///< kept for drain_dead_letters(); beyond: counted
+  std::uint32_t device_index = 0;                ///< which simulated device this runtime is
+};
+
+/// A worker thread: runs the kernels assigned to it round robin.
+class Worker {
+ public:
+  Worker(CpuRuntime& rt, std::uint32_t index);
+  ~Worker();
+  void add(CpuKernel* k);
+  void remove(CpuKernel* k);
+  /// Wake the worker if it is parked (called after making work for it).
+  void notify();
+  /// Block until the worker has started two loop iterations after this call (no stale references).
+  void quiesce();
+  std::size_t kernel_count() const;
+  std::uint32_t index() const { return index_; }
+  /// Poll the other kernels of this worker while one of them waits on a named barrier.
+  void pump_others(const CpuKernel* waiting);
+  std::uint64_t epoch() const { return epoch_.load(std::memory_order_acquire); }
+
+ private:
+  void run();
+  void refresh();
+  void park();
+
+  CpuRuntime& rt_;
+  const std::uint32_t index_;
+  mutable std::mutex mutex_;
+  std::condition_variable cv_;
+  std::vector<CpuKernel*> shared_list_;  // guarded by mutex_
+  std::atomic<std::uint64_t> list_version_{0};
+  std::vector<CpuKernel*> local_list_;   // the worker's copy
+  std::uint64_t local_version_ = 0;
+  std::atomic<std::uint64_t> epoch_{0};
+  std::atomic<std::uint32_t> parked_{0};
+  bool wake_flag_ = false;  // guarded by mutex_
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+/// Routes K2K messages: kernel id → input ring of that kernel.
+class Broker {
+ public:
+  explicit Broker(std::size_t dead_letter_capacity) : dead_letter_capacity_(dead_letter_capacity) {}
+  void add_route(KernelId id, CpuKernel* k);
+  void remove_route(KernelId id);
+  /// Deliver a stamped message. On failure the message is kept as a dead letter.
+  SendStatus deliver(KernelId target, const Slot& message);
+  /// Deliver without dead-lettering (host sends report failure to the caller instead).
+  SendStatus try_deliver(KernelId target, const Slot& message);
+  std::vector<DeadLetter> drain_dead_letters();
+  std::uint64_t dead_letters_total() const { return dead_total_.load(std::memory_order_relaxed); }
+
+ private:
+  std::unique_ptr<std::atomic<CpuKernel*>[]> routes_{new std::atomic<CpuKernel*>[kMaxKernels]()};
+  std::mutex dead_mutex_;
+  std::vector<DeadLetter> dead_;
+  std::size_t dead_letter_capacity_;
+  std::atomic<std::uint64_t> dead_total_{0};
+};
+
+/// A barrier across kernels (CpuContext::named_barrier).
+struct NamedBarrier {
+  std::string name;
+  std::uint32_t participants = 0;
+  std::atomic<std::uint32_t> arrived{0};
+  std::atomic<std::uint64_t> generation{0};
+};
+
+class CpuRuntime final : public RingKernelRuntime {
+ public:
+  using KernelFactory = std::function<std::unique_ptr<KernelBody>(const LaunchOptions&)>;
+
+  explicit CpuRuntime(CpuRuntimeConfig cfg = {});
+  ~CpuRuntime() override;
+
+  /// Register a handler type under a name. H is constructed from `const KernelParams&` when it has
+  /// such a constructor, default-constructed otherwise.
+  template <class H>
+  void register_kernel_type(const std::string& type_name) {
+    register_factory(type_name, [](const LaunchOptions& o) -> std::unique_ptr<KernelBody> {
+      if constexpr (std::is_constructible_v<H, const KernelParams&>) {
+        return std::make_unique<HandlerBody<H>>(o.params);
+      } else {
+        return std::make_unique<HandlerBody<H>>();
+      }
+    });
+  }
+  void register_factory(const std::string& type_name, KernelFactory f);
+  std::vector<std::string> kernel_types() const;
+
+  /// Create a barrier kernels can meet at; returns its id for CpuContext::named_barrier.
+  std::uint32_t create_named_barrier(const std::string& name, std::uint32_t participants);
+  NamedBarrier& named_barrier(std::uint32_t id);
+
+  // RingKernelRuntime
+  std::string_view backend_name() const override { return "cpu"; }
+  KernelId launch(const std::string& name, Dim3 grid, Dim3 block, const LaunchOptions& opts) override;
+  void activate(const std::string& name) override;
+  void deactivate(const std::string& name) override;
+  void terminate(const std::string& name) override;
+  KernelId kernel_id(const std::string& name) const override;
+  SendStatus try_send(KernelId kernel, Slot& message) override;
+  QueueStatus try_receive(KernelId kernel, Slot& out) override;
+  KernelStatus status(const std::string& name) const override;
+  KernelMetrics metrics(const std::string& name) const override;
+  TelemetrySnapshot telemetry(const std::string& name) const override;
+  std::vector<std::string> list_kernels() const override;
+  std::vector<DeadLetter> drain_dead_letters() override;
+  using RingKernelRuntime::receive;
+  using RingKernelRuntime::send;
+
+  /// Terminate every kernel and stop the workers (also done by the destructor).
+  void shutdown();
+
+  /// The handler object of a kernel, for tests and for workloads that read results after a run.
+  template <class H>
+  H& handler(const std::string& name) {
+    std::shared_lock lk(mutex_);
+    auto* body = dynamic_cast<HandlerBody<H>*>(find_locked(name).body.get());
+    if (body == nullptr) throw RuntimeError("kernel '" + name + "' is not of the requested handler type");
+    return body->handler();
+  }
+
+  const CpuRuntimeConfig& config() const { return cfg_; }
+  Broker& broker() { return broker_; }
+  HlcClock& host_clock() { return host_clock_; }
+  std::size_t worker_count() const { return workers_.size(); }
+
+ private:
+  CpuKernel& find_locked(const std::string& name) const;
+  CpuKernel* find_locked(KernelId id) const;
+  void wait_for(const std::function<bool()>& done, const std::string& what, const std::string& name);
+  void terminate_locked(CpuKernel& k);
+
+  CpuRuntimeConfig cfg_;
+  HlcClock host_clock_;
+  Broker broker_;
+  mutable std::shared_mutex mutex_;  // kernels_, by_name_: shared for host calls, exclusive to change
+  std::vector<std::unique_ptr<CpuKernel>> kernels_;  // indexed by KernelId
+  std::map<std::string, KernelId> by_name_;
+  std::vector<KernelId> free_ids_;
+  std::uint32_t launch_generation_ = 0;
+  std::map<std::string, KernelFactory> factories_;
+  std::mutex barrier_mutex_;
+  std::vector<std::unique_ptr<NamedBarrier>> barriers_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+};
+
+}  // namespace rk::cpu

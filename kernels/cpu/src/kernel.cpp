@@ -1,0 +1,171 @@
+// CpuKernel: the persistent loop body of one ring kernel — take messages, merge their clocks, run the
+// handler on every simulated thread, account for them in the control block and telemetry.
+#include "rk/cpu/kernel.hpp"
+
+#include "rk/cpu/runtime.hpp"
+
+namespace rk::cpu {
+
+namespace {
+constexpr std::uint64_t kPublishIntervalNs = 200'000;  // control-block snapshots while busy
+}
+
+CpuKernel::CpuKernel(CpuRuntime& rt, std::string n, KernelId kid, std::uint32_t launch_generation, Dim3 g,
+                     Dim3 b, const LaunchOptions& opts, std::unique_ptr<KernelBody> handler)
+    : runtime(rt),
+      name(std::move(n)),
+      id(kid),
+      grid(g),
+      block(b),
+      options(opts),
+      input(opts.input_capacity),
+      output(opts.output_capacity),
+      body(std::move(handler)),
+      clock(kid),
+      direct_context(*this, nullptr, 0, 0),
+      id_prefix((0x524Bull << 48) | (std::uint64_t{launch_generation} << 16) | kid) {
+  reset(control, kid);
+  reset(telemetry);
+  control.input_capacity = opts.input_capacity;
+  control.output_capacity = opts.output_capacity;
+  if (g.volume() * b.volume() > 1) group = std::make_unique<ThreadGroup>(*this, g, b);
+  launched_ns = monotonic_ns();
+}
+
+CpuKernel::~CpuKernel() {
+  group.reset();  // fibers reference the body
+  body.reset();
+}
+
+bool CpuKernel::has_work() const {
+  if (state.load(std::memory_order_relaxed) == KernelState::Terminated) return false;
+  if (atomics::load_relaxed(control.should_terminate) && !atomics::load_relaxed(control.has_terminated)) return true;
+  if (!atomics::load_relaxed(control.is_active)) return false;
+  if (group && group->in_progress()) return true;
+  if (!deferred.empty()) return true;
+  return input.get().has_message();
+}
+
+void CpuKernel::stamp_outgoing(Slot& s, KernelId dest) {
+  s.header.source_kernel = id;
+  s.header.dest_kernel = dest;
+  if (s.header.message_id.is_nil()) s.header.message_id = MessageId{id_prefix, ++next_message_counter};
+  clock.last.tick(current_wall_ns ? current_wall_ns : wall_clock_ns());
+  s.header.timestamp = clock.last;
+}
+
+void CpuKernel::fail(KernelError e) { record_error(control, telemetry, e); }
+
+bool CpuKernel::next_message(Slot& out) {
+  if (!deferred.empty()) {
+    out = deferred.front();
+    deferred.pop_front();
+    return true;
+  }
+  return input->try_dequeue(out) == QueueStatus::Ok;
+}
+
+void CpuKernel::finish_message() {
+  const std::uint64_t end = wall_clock_ns();
+  const std::uint64_t sent = current.header.timestamp.physical;
+  record_processed(telemetry, end > sent ? end - sent : 0);
+  atomics::store_relaxed(control.messages_processed, control.messages_processed + 1);
+  atomics::store_release(control.messages_in_flight, std::uint64_t{0});
+}
+
+void CpuKernel::run_handler_direct() {
+  in_handler = true;
+  try {
+    body->handle(direct_context, current);
+  } catch (...) {
+    fail(KernelError::HandlerException);
+  }
+  in_handler = false;
+}
+
+void CpuKernel::acknowledge_termination() {
+  input->close();
+  atomics::store_release(control.is_active, 0u);
+  atomics::store_release(control.messages_in_flight, std::uint64_t{0});
+  publish_snapshot();
+  atomics::store_release(control.has_terminated, 1u);
+}
+
+void CpuKernel::handle_group_result(ThreadGroup::Result r) {
+  if (r == ThreadGroup::Result::Done) {
+    finish_message();
+  } else if (r == ThreadGroup::Result::Deadlock) {
+    // As on a GPU, threads that cannot all reach a barrier hang the kernel: stop it with an error.
+    fail(KernelError::BarrierDeadlock);
+    atomics::store_release(control.should_terminate, 1u);
+    acknowledge_termination();
+  }
+}
+
+bool CpuKernel::poll(Worker&) {
+  if (in_handler) return false;  // re-entered from a named-barrier wait of this very kernel
+  if (atomics::load_relaxed(control.has_terminated)) return false;
+  if (atomics::load_acquire(control.should_terminate)) {
+    if (group && group->in_progress()) {
+      // Let a message blocked on a named barrier finish first if it can.
+      handle_group_result(group->resume());
+      if (group->in_progress()) return false;
+    }
+    acknowledge_termination();
+    return true;
+  }
+  if (!atomics::load_acquire(control.is_active)) return false;
+
+  bool did = false;
+  if (group && group->in_progress()) {
+    handle_group_result(group->resume());
+    if (group->in_progress()) return false;
+    did = true;
+  }
+  for (std::uint32_t n = 0; n < options.max_batch; ++n) {
+    if (!next_message(current)) break;
+    did = true;
+    atomics::store_relaxed(control.messages_in_flight, std::uint64_t{1});
+    current_wall_ns = wall_clock_ns();
+    clock.update(current.header.timestamp, current_wall_ns);
+    if (group) {
+      handle_group_result(group->start(current));
+      if (group->in_progress() || atomics::load_relaxed(control.has_terminated)) break;
+    } else {
+      run_handler_direct();
+      finish_message();
+    }
+    if (atomics::load_relaxed(control.should_terminate) || !atomics::load_relaxed(control.is_active)) break;
+  }
+  // Snapshots go to the control block when the kernel falls idle, and every 200 µs while busy:
+  // publishing per message would pull the senders' cache lines onto this core on the hot path.
+  if (did) {
+    const std::uint64_t now = monotonic_ns();
+    if (now - last_publish_ns > kPublishIntervalNs) {
+      publish_snapshot();
+      last_publish_ns = now;
+    }
+  } else if (published_processed != control.messages_processed || last_publish_ns == 0) {
+    publish_snapshot();
+    last_publish_ns = monotonic_ns();
+  }
+  return did;
+}
+
+void CpuKernel::publish_snapshot() {
+  using namespace atomics;
+  published_processed = control.messages_processed;
+  const QueueStatistics in = input->statistics();
+  const QueueStatistics out = output->statistics();
+  store_relaxed(control.input_head, in.total_dequeued);
+  store_relaxed(control.input_tail, in.total_enqueued);
+  store_relaxed(control.output_head, out.total_dequeued);
+  store_relaxed(control.output_tail, out.total_enqueued);
+  store_relaxed(control.hlc_physical, clock.last.physical);
+  store_relaxed(control.hlc_logical, clock.last.logical);
+  store_relaxed(telemetry.input_queue_depth,
+                static_cast<std::uint32_t>(in.total_enqueued - in.total_dequeued + deferred.size()));
+  store_relaxed(telemetry.output_queue_depth, static_cast<std::uint32_t>(out.total_enqueued - out.total_dequeued));
+}
+
+}  // namespace rk::cpu
