@@ -85,6 +85,7 @@ void CpuKernel::run_handler_direct() {
 
 void CpuKernel::acknowledge_termination() {
   input->close();
+  output->close();  // the host drains what is left, then receives Closed
   atomics::store_release(control.is_active, 0u);
   atomics::store_release(control.messages_in_flight, std::uint64_t{0});
   publish_snapshot();

@@ -203,11 +203,7 @@ QueueStatus CpuRuntime::try_receive(KernelId kernel, Slot& out) {
   while (k->receive_lock.test_and_set(std::memory_order_acquire)) cpu_relax();
   QueueStatus s = k->output->try_dequeue(out);
   k->receive_lock.clear(std::memory_order_release);
-  if (s == QueueStatus::Ok) {
-    host_clock_.update(out.header.timestamp);
-  } else if (s == QueueStatus::Empty && atomics::load_acquire(k->control.has_terminated)) {
-    s = QueueStatus::Closed;
-  }
+  if (s == QueueStatus::Ok) host_clock_.update(out.header.timestamp);
   return s;
 }
 

@@ -8,6 +8,11 @@
 #include <cstring>
 #include <type_traits>
 
+// Host-only parts of the core (blocking waits, the thread-safe clock) use these in both compilers.
+#include <atomic>
+#include <chrono>
+#include <thread>
+
 #if defined(__CUDACC__)
 #define RK_HOST_DEVICE __host__ __device__
 #define RK_DEVICE __device__
@@ -17,9 +22,6 @@
 #define RK_HOST_DEVICE
 #define RK_DEVICE
 #define RK_FORCEINLINE inline __attribute__((always_inline))
-#include <atomic>
-#include <chrono>
-#include <thread>
 #endif
 
 #if defined(__CUDA_ARCH__)

@@ -9,6 +9,8 @@ namespace rk {
 
 enum class ReductionOp : std::uint8_t { Sum, Min, Max, And, Or, Xor, Product };
 
+inline constexpr std::uint32_t kReductionOpCount = 7;
+/// Every operator, for host-side loops (device code iterates 0..kReductionOpCount-1 instead).
 inline constexpr ReductionOp kAllReductionOps[] = {ReductionOp::Sum, ReductionOp::Min, ReductionOp::Max,
                                                    ReductionOp::And, ReductionOp::Or,  ReductionOp::Xor,
                                                    ReductionOp::Product};

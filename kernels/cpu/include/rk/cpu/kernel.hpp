@@ -138,12 +138,13 @@ class CpuKernel {
   const std::uint64_t id_prefix;
   bool in_handler = false;
 
-  // Host-side bookkeeping.
-  std::atomic<KernelState> state{KernelState::Launched};
+  // Host-side bookkeeping: read by the worker, written only on lifecycle changes.
+  alignas(kCacheLine) std::atomic<KernelState> state{KernelState::Launched};
   std::atomic<Worker*> worker{nullptr};
   std::atomic<std::uint64_t> dead_letters{0};
-  std::atomic_flag receive_lock = ATOMIC_FLAG_INIT;  ///< one host thread consumes `output` at a time
-  std::uint64_t launched_ns = 0;
+  /// One host thread consumes `output` at a time; written on every receive, so on its own line.
+  alignas(kCacheLine) std::atomic_flag receive_lock = ATOMIC_FLAG_INIT;
+  alignas(kCacheLine) std::uint64_t launched_ns = 0;
   std::atomic<std::uint64_t> active_since_ns{0};
   std::atomic<std::uint64_t> active_total_ns{0};
   std::uint64_t last_publish_ns = 0;

@@ -60,8 +60,11 @@ class Worker {
   std::atomic<std::uint64_t> list_version_{0};
   std::vector<CpuKernel*> local_list_;   // the worker's copy
   std::uint64_t local_version_ = 0;
-  std::atomic<std::uint64_t> epoch_{0};
-  std::atomic<std::uint32_t> parked_{0};
+  // Each on its own cache line: the worker bumps epoch_ every loop iteration, while senders read
+  // parked_ on every send.
+  alignas(kCacheLine) std::atomic<std::uint64_t> epoch_{0};
+  alignas(kCacheLine) std::atomic<std::uint32_t> parked_{0};
+  alignas(kCacheLine) char pad_[kCacheLine] = {};
   bool wake_flag_ = false;  // guarded by mutex_
   std::atomic<bool> stop_{false};
   std::thread thread_;

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The project's test command (README, CI): the normal build with every test, then the
+# ThreadSanitizer build of the concurrency suites. Exits non-zero on any failure.
+# Tests labelled `gpu` report themselves skipped on machines without a GPU.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+JOBS=${JOBS:-$(nproc)}
+export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-5G}
+
+echo "== build (preset ci)"
+cmake --preset ci >/dev/null
+cmake --build --preset ci -j "$JOBS"
+echo "== tests (preset ci)"
+ctest --preset ci -j "$JOBS"
+
+if [ "${RK_SKIP_TSAN:-0}" != "1" ]; then
+  echo "== ThreadSanitizer build of the concurrency suites (preset tsan)"
+  cmake --preset tsan >/dev/null
+  cmake --build --preset tsan -j "$JOBS" --target rk_concurrency_tests
+  echo "== ThreadSanitizer tests (label concurrency)"
+  TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" ctest --preset tsan -j 1
+fi
