@@ -122,6 +122,11 @@ SendStatus CpuContext::send_to_kernel(KernelId target, Slot& message) {
   return s;
 }
 
+SendStatus CpuContext::try_send_to_kernel(KernelId target, Slot& message) {
+  kernel_->stamp_outgoing(message, target);
+  return kernel_->runtime.broker().try_deliver(target, message);
+}
+
 bool CpuContext::try_receive_from_kernel(KernelId source, Slot& out) {
   auto matches = [&](const Slot& s) {
     return s.header.source_kernel != kHostKernel && (source == kAnyKernel || s.header.source_kernel == source);

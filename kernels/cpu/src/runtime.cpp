@@ -91,7 +91,18 @@ KernelId CpuRuntime::launch(const std::string& name, Dim3 grid, Dim3 block, cons
   const auto f = factories_.find(opts.kernel_type);
   if (f == factories_.end()) throw RuntimeError("kernel '" + name + "': unknown kernel type '" + opts.kernel_type + "'");
   KernelId id;
-  if (!free_ids_.empty()) {
+  if (opts.requested_id >= 0) {
+    if (opts.requested_id >= static_cast<int>(kMaxKernels))
+      throw RuntimeError("kernel '" + name + "': requested id " + std::to_string(opts.requested_id) + " is out of range");
+    id = static_cast<KernelId>(opts.requested_id);
+    if (id < kernels_.size() && kernels_[id])
+      throw RuntimeError("kernel '" + name + "': requested id " + std::to_string(id) + " is taken by '" + kernels_[id]->name + "'");
+    if (id >= kernels_.size()) {
+      for (std::size_t i = kernels_.size(); i < id; ++i) free_ids_.push_back(static_cast<KernelId>(i));
+      kernels_.resize(std::size_t{id} + 1);
+    }
+    std::erase(free_ids_, id);
+  } else if (!free_ids_.empty()) {
     id = free_ids_.back();
     free_ids_.pop_back();
   } else {

@@ -83,6 +83,7 @@ concept RingContext = requires(Ctx& c, const Ctx& cc, std::int32_t i, std::uint3
   { cc.output_queue_free_slots() } -> std::convertible_to<std::uint64_t>;
   // K2K.
   { c.send_to_kernel(KernelId{}, out) } -> std::same_as<SendStatus>;
+  { c.try_send_to_kernel(KernelId{}, out) } -> std::same_as<SendStatus>;
   { c.try_receive_from_kernel(KernelId{}, out) } -> std::same_as<bool>;
   // Control.
   c.request_termination();

@@ -102,6 +102,7 @@ struct LaunchOptions {
   IdleStrategy idle = IdleStrategy::Adaptive;
   int device = -1;       ///< -1: the backend places it
   int worker = -1;       ///< CPU backend: pin to a worker thread (-1: least loaded)
+  int requested_id = -1; ///< ask for this kernel id (so routes can be set before launch); -1: any
   std::uint32_t max_batch = 64;  ///< messages taken per poll before the worker moves on
   KernelParams params;
 };

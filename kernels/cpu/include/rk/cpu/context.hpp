@@ -83,6 +83,9 @@ class CpuContext {
     encode(s, msg);
     return send_to_kernel(target, s);
   }
+  /// Attempt a delivery whose failure the caller handles (retries later): the status is returned and
+  /// nothing is counted or dead-lettered.
+  SendStatus try_send_to_kernel(KernelId target, Slot& message);
   /// Pull the next K2K message from `source` (kAnyKernel: from any kernel) out of the input ring;
   /// messages passed over are kept and delivered to the handler later, in order.
   bool try_receive_from_kernel(KernelId source, Slot& out);

@@ -109,13 +109,17 @@ class DeviceContext {
   __device__ std::uint64_t output_queue_free_slots() const { return output_.free_slots(); }
 
   __device__ SendStatus send_to_kernel(KernelId target, Slot& m) {
-    if (target >= p_.route_count || p_.routes[target] == nullptr) return fail_send(SendStatus::UnknownKernel);
+    const SendStatus s = try_send_to_kernel(target, m);
+    return s == SendStatus::Ok ? s : fail_send(s);
+  }
+  __device__ SendStatus try_send_to_kernel(KernelId target, Slot& m) {
+    if (target >= p_.route_count || p_.routes[target] == nullptr) return SendStatus::UnknownKernel;
     stamp(m, target);
     MpscRing<Slot> ring = MpscRing<Slot>::attach(p_.routes[target]);
     switch (ring.try_enqueue(m)) {
       case QueueStatus::Ok: return SendStatus::Ok;
-      case QueueStatus::Closed: return fail_send(SendStatus::Closed);
-      default: return fail_send(SendStatus::Full);
+      case QueueStatus::Closed: return SendStatus::Closed;
+      default: return SendStatus::Full;
     }
   }
   template <RingMessage T>

@@ -1,0 +1,127 @@
+// ringkernel: run, validate and list scenarios; show devices. All logic lives in the libraries; this
+// file parses the command line, installs the signal handlers and maps outcomes to exit codes:
+// 0 success, 1 run failed, 2 invalid input, 130 interrupted (after a clean drain).
+#include <unistd.h>
+
+#include <algorithm>
+#include <csignal>
+#include <filesystem>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include "rk/harness/driver.hpp"
+#include "rk/scenario/scenario.hpp"
+
+namespace {
+
+extern "C" void on_signal(int) { rk::harness::stop_flag().store(true); }
+
+void install_signal_handlers() {
+  struct sigaction sa {};
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+}
+
+std::vector<std::filesystem::path> shipped_scenarios() {
+  std::vector<std::filesystem::path> out;
+  for (const char* dir : {"scenarios", RK_SOURCE_DIR "/scenarios"}) {
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator(dir, ec))
+      if (e.path().extension() == ".yaml") out.push_back(e.path());
+    if (!out.empty()) break;
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"RingKernel: persistent GPU actors (ring kernels) and the harness that measures them"};
+  app.set_version_flag("--version", std::string("ringkernel ") + RK_VERSION + " (" + RK_GIT_REVISION + ")");
+  app.require_subcommand(1);
+
+  rk::harness::RunOptions run_opts;
+  std::string log_level = "warn";
+  std::string scenario_path;
+  auto* run = app.add_subcommand("run", "Run a scenario and record its results to HDF5");
+  run->add_option("scenario", scenario_path, "Scenario file (YAML)")->required();
+  run->add_option("--backend", run_opts.backend, "auto, cpu or cuda (overrides the scenario)")
+      ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
+  run->add_option("--set", run_opts.overrides, "Override a scenario key: KEY=VALUE (dotted path), repeatable");
+  run->add_option("--output,-o", run_opts.output, "Results file (default results/<scenario>-<UTC>.h5)");
+  run->add_option("--log-level", log_level, "trace, debug, info, warn, error, off")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
+  run->add_flag("--quiet,-q", run_opts.quiet, "No progress line, no summary table");
+
+  std::vector<std::string> validate_paths;
+  std::vector<std::string> validate_sets;
+  auto* validate = app.add_subcommand("validate", "Check scenario files without running them");
+  validate->add_option("scenarios", validate_paths, "Scenario files")->required();
+  validate->add_option("--set", validate_sets, "Override a scenario key: KEY=VALUE, repeatable");
+
+  auto* list = app.add_subcommand("list", "List kernel types, workloads and shipped scenarios");
+  auto* devices = app.add_subcommand("devices", "Show the backends and devices of this machine");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? 0 : rk::harness::kExitInvalidInput;
+  }
+
+  try {
+    spdlog::set_level(spdlog::level::from_str(log_level));
+    if (*run) {
+      install_signal_handlers();
+      run_opts.scenario = scenario_path;
+      run_opts.argv.assign(argv, argv + argc);
+      run_opts.progress = !run_opts.quiet && isatty(STDERR_FILENO);
+      const auto r = rk::harness::run_scenario(run_opts, std::cout);
+      if (r.exit_code == rk::harness::kExitFailed) std::cerr << "ringkernel: run failed: " << r.error << "\n";
+      if (r.exit_code == rk::harness::kExitInterrupted) std::cerr << "ringkernel: interrupted; results kept in " << r.results << "\n";
+      return r.exit_code;
+    }
+    if (*validate) {
+      int rc = 0;
+      for (const auto& p : validate_paths) {
+        try {
+          const auto sc = rk::scenario::load_scenario(p, validate_sets, rk::harness::validation_context());
+          std::cout << p << ": ok (" << sc.kernels.size() << " kernels, " << sc.routes.size() << " routes, workload "
+                    << (sc.workload.name.empty() ? "none" : sc.workload.name) << ")\n";
+        } catch (const rk::scenario::ScenarioError& e) {
+          std::cerr << e.what() << "\n";
+          rc = rk::harness::kExitInvalidInput;
+        }
+      }
+      return rc;
+    }
+    if (*list) {
+      std::cout << "kernel types:\n";
+      for (const auto& t : rk::harness::registered_kernel_types()) std::cout << "  " << t << "\n";
+      std::cout << "workloads:\n";
+      for (const auto& w : rk::harness::registered_workloads()) std::cout << "  " << w.name << "  " << w.description << "\n";
+      std::cout << "scenarios:\n";
+      for (const auto& s : shipped_scenarios()) std::cout << "  " << s.string() << "\n";
+      return 0;
+    }
+    if (*devices) {
+      rk::harness::describe_devices(std::cout);
+      return 0;
+    }
+  } catch (const rk::scenario::ScenarioError& e) {
+    std::cerr << e.what() << "\n";
+    return rk::harness::kExitInvalidInput;
+  } catch (const rk::harness::InputError& e) {
+    std::cerr << "ringkernel: error: " << e.what() << "\n";
+    return rk::harness::kExitInvalidInput;
+  } catch (const std::exception& e) {
+    std::cerr << "ringkernel: error: " << e.what() << "\n";
+    return rk::harness::kExitFailed;
+  }
+  return 0;
+}

@@ -1,0 +1,62 @@
+// The harness driver: turns a validated scenario into a run — picks the backend, launches the kernel
+// topology, drives the workload, samples telemetry and throughput probes, records everything to one
+// HDF5 file, drains on interrupt, verifies, and reports. The command line is a thin layer over it.
+#pragma once
+
+#include <atomic>
+#include <filesystem>
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include "rk/scenario/scenario.hpp"
+#include "rk/workloads/workload.hpp"
+
+namespace rk::harness {
+
+/// Exit codes (ARCHITECTURE.md).
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailed = 1;
+inline constexpr int kExitInvalidInput = 2;
+inline constexpr int kExitInterrupted = 130;
+
+/// Invalid input that is not a scenario-file error (e.g. a backend this machine cannot run): exit 2.
+class InputError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct RunOptions {
+  std::filesystem::path scenario;
+  std::vector<std::string> overrides;  ///< --set KEY=VALUE
+  std::string backend;                 ///< --backend: "", "auto", "cpu", "cuda"
+  std::filesystem::path output;        ///< --output; empty: results/<name>-<UTC>.h5
+  std::vector<std::string> argv;
+  bool progress = false;               ///< draw a progress line (a terminal, not --quiet)
+  bool quiet = false;                  ///< no summary table
+};
+
+struct RunResult {
+  int exit_code = kExitOk;
+  std::string status;  ///< complete | interrupted | failed
+  std::filesystem::path results;
+  std::string error;
+};
+
+/// Set by the SIGINT/SIGTERM handler: the run drains and ends as `interrupted`.
+std::atomic<bool>& stop_flag();
+
+/// What this executable can run: the scenario validator's view of kernel types and workloads.
+scenario::ValidationContext validation_context();
+/// Registered workloads and kernel types, for `ringkernel list`.
+std::vector<workloads::WorkloadInfo> registered_workloads();
+std::vector<std::string> registered_kernel_types();
+
+/// Load, validate and run a scenario. Input errors throw scenario::ScenarioError or InputError
+/// (before any results file exists); everything after that is reported through RunResult.
+RunResult run_scenario(const RunOptions& options, std::ostream& out);
+
+/// The backends and devices this machine offers (for `ringkernel devices`).
+void describe_devices(std::ostream& out);
+
+}  // namespace rk::harness

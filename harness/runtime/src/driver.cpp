@@ -1,0 +1,494 @@
+// run_scenario: the life of one run. See driver.hpp.
+#include "rk/harness/driver.hpp"
+
+#include <unistd.h>
+
+#include <condition_variable>
+#include <cstdio>
+#include <iomanip>
+#include <map>
+#include <mutex>
+#include <ostream>
+#include <sstream>
+#include <thread>
+
+#include "catalog.hpp"
+#include "rk/record/record.hpp"
+#include "system_info.hpp"
+
+namespace rk::harness {
+
+std::atomic<bool>& stop_flag() {
+  static std::atomic<bool> flag{false};
+  return flag;
+}
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+/// Workload parameters backed by the scenario's `workload` mapping: errors carry file:line:col.
+class ScenarioParams final : public workloads::Params {
+ public:
+  explicit ScenarioParams(const scenario::WorkloadSpec& w) : w_(w) {}
+  std::int64_t get_int(const std::string& key, std::int64_t fallback, std::int64_t min, std::int64_t max) const override {
+    return w_.params.get_int(key, fallback, scenario::IntRange{min, max});
+  }
+  double get_double(const std::string& key, double fallback, double min, double max) const override {
+    return w_.params.get_double(key, fallback, scenario::DoubleRange{min, max});
+  }
+  std::string get_string(const std::string& key, const std::string& fallback) const override {
+    return w_.params.get_string(key, fallback);
+  }
+  bool get_bool(const std::string& key, bool fallback) const override { return w_.params.get_bool(key, fallback); }
+  bool has(const std::string& key) const override { return w_.params.contains(key); }
+  [[noreturn]] void fail(const std::string& key, const std::string& message) const override {
+    if (!key.empty() && w_.params.contains(key)) w_.params.fail(key, message);
+    throw scenario::ScenarioError(w_.where, message);
+  }
+
+ private:
+  const scenario::WorkloadSpec& w_;
+};
+
+/// Where the workload's results go: the HDF5 file.
+class FileSink final : public workloads::ResultSink {
+ public:
+  FileSink(record::ResultsFile& file, std::string workload) : file_(file), workload_(std::move(workload)) {}
+  void latency(const std::string& probe, std::span<const std::uint64_t> s) override {
+    if (!s.empty()) series_for(probe).append(s);
+    else (void)series_for(probe);
+  }
+  void throughput(const std::string& probe, std::uint64_t t, std::uint64_t m, std::uint64_t b) override {
+    std::lock_guard lk(mu_);
+    auto it = tp_.find(probe);
+    if (it == tp_.end()) it = tp_.emplace(probe, file_.throughput(probe)).first;
+    it->second.append(t, m, b);
+  }
+  void event(const std::string& severity, const std::string& kind, const std::string& kernel,
+             const std::string& message) override {
+    record::Event e;
+    e.severity = severity == "error" ? record::Severity::error : severity == "warning" ? record::Severity::warning
+                                                                                      : record::Severity::info;
+    e.kind = kind;
+    e.kernel = kernel;
+    e.message = message;
+    file_.events().append(e);
+  }
+  void write_f64(const std::string& n, std::span<const double> v) override { group().write_f64(n, v); }
+  void write_u64(const std::string& n, std::span<const std::uint64_t> v) override { group().write_u64(n, v); }
+  void write_i64(const std::string& n, std::span<const std::int64_t> v) override { group().write_i64(n, v); }
+  void write_strings(const std::string& n, const std::vector<std::string>& v) override { group().write_strings(n, v); }
+  void attr(const std::string& n, double v) override { group().set_attr(n, v); }
+  void attr(const std::string& n, std::int64_t v) override { group().set_attr(n, v); }
+  void attr(const std::string& n, const std::string& v) override { group().set_attr(n, v); }
+
+ private:
+  record::LatencySeries& series_for(const std::string& probe) {
+    std::lock_guard lk(mu_);
+    auto it = lat_.find(probe);
+    if (it == lat_.end()) it = lat_.emplace(probe, file_.latency(probe)).first;
+    return it->second;
+  }
+  record::WorkloadGroup group() { return file_.workload(workload_); }
+
+  record::ResultsFile& file_;
+  std::string workload_;
+  std::mutex mu_;
+  std::map<std::string, record::LatencySeries> lat_;
+  std::map<std::string, record::ThroughputSeries> tp_;
+};
+
+/// Stop flag, progress and the run clock for the workload.
+class Control final : public workloads::RunControl {
+ public:
+  explicit Control(Clock::time_point origin) : origin_(origin) {}
+  bool stop_requested() const override { return stop_flag().load(std::memory_order_relaxed); }
+  void progress(std::uint64_t done, std::uint64_t planned) override {
+    done_.store(done, std::memory_order_relaxed);
+    planned_.store(planned, std::memory_order_relaxed);
+  }
+  std::uint64_t now_ns() const override {
+    return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - origin_).count());
+  }
+  std::uint64_t done() const { return done_.load(std::memory_order_relaxed); }
+  std::uint64_t planned() const { return planned_.load(std::memory_order_relaxed); }
+
+ private:
+  Clock::time_point origin_;
+  std::atomic<std::uint64_t> done_{0}, planned_{0};
+};
+
+struct PlannedKernel {
+  const scenario::KernelSpec* spec;
+  LaunchOptions options;
+};
+
+IdleStrategy to_idle(scenario::IdlePolicy p) {
+  switch (p) {
+    case scenario::IdlePolicy::spin: return IdleStrategy::Spin;
+    case scenario::IdlePolicy::yield: return IdleStrategy::Yield;
+    case scenario::IdlePolicy::park: return IdleStrategy::Park;
+    case scenario::IdlePolicy::adaptive: return IdleStrategy::Adaptive;
+  }
+  return IdleStrategy::Adaptive;
+}
+
+std::string param_text(const scenario::Value& v) {
+  if (const auto* list = std::get_if<scenario::Value::List>(&v.data)) {
+    std::string out;
+    for (const auto& item : *list) out += (out.empty() ? "" : ",") + param_text(item);
+    return out;
+  }
+  return v.text;
+}
+
+/// Kernel ids are the scenario order; routes become each kernel's `outputs`/`rule` parameters.
+std::vector<PlannedKernel> plan(const scenario::Scenario& sc, workloads::Topology& topo) {
+  std::map<std::string, KernelId> ids;
+  std::vector<PlannedKernel> out;
+  for (std::size_t i = 0; i < sc.kernels.size(); ++i) ids[sc.kernels[i].id] = static_cast<KernelId>(i);
+  for (std::size_t i = 0; i < sc.kernels.size(); ++i) {
+    const auto& k = sc.kernels[i];
+    workloads::KernelInfo info;
+    info.name = k.id;
+    info.type = k.type;
+    info.id = static_cast<KernelId>(i);
+    info.device = k.device < 0 ? 0 : k.device;
+    topo.kernels.push_back(info);
+    PlannedKernel p{&k, {}};
+    p.options.kernel_type = k.type;
+    p.options.input_capacity = k.queue_capacity;
+    p.options.output_capacity = std::max<std::uint32_t>(k.queue_capacity, 1024);
+    p.options.idle = to_idle(k.idle);
+    p.options.requested_id = static_cast<int>(i);
+    for (const auto& [key, value] : k.params.entries()) p.options.params.set(key, param_text(value));
+    out.push_back(std::move(p));
+  }
+  for (const auto& r : sc.routes) {
+    const std::vector<std::string> from = r.from.is_host() ? std::vector<std::string>{} : r.from.kernel_ids;
+    if (r.from.is_host())
+      for (const auto& to : r.to.kernel_ids) topo.kernels[ids.at(to)].input_from_host = true;
+    for (const auto& f : from) {
+      auto& info = topo.kernels[ids.at(f)];
+      if (r.to.is_host()) {
+        info.outputs_to_host = true;
+        continue;
+      }
+      for (const auto& to : r.to.kernel_ids) {
+        if (to == f) continue;  // a group routed to itself (all_to_all) skips the kernel's own id
+        info.outputs.push_back(ids.at(to));
+      }
+      info.rule = std::string(scenario::to_string(r.rule));
+    }
+  }
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    std::string list;
+    for (KernelId o : topo.kernels[i].outputs) list += (list.empty() ? "" : ",") + std::to_string(o);
+    out[i].options.params.set("outputs", list);
+    out[i].options.params.set("rule", topo.kernels[i].rule);
+  }
+  return out;
+}
+
+std::string default_output(const scenario::Scenario& sc) {
+  std::string ts = record::utc_timestamp();
+  for (char& c : ts)
+    if (c == ':') c = '-';
+  return "results/" + sc.name + "-" + ts + ".h5";
+}
+
+std::string human_rate(double per_s) {
+  char buf[32];
+  if (per_s >= 1e6) std::snprintf(buf, sizeof buf, "%.2fM/s", per_s / 1e6);
+  else if (per_s >= 1e3) std::snprintf(buf, sizeof buf, "%.1fk/s", per_s / 1e3);
+  else std::snprintf(buf, sizeof buf, "%.0f/s", per_s);
+  return buf;
+}
+
+/// Samples telemetry and throughput probes at the scenario's interval, and draws the progress line.
+class Sampler {
+ public:
+  Sampler(cpu::CpuRuntime& rt, record::ResultsFile& file, const scenario::Scenario& sc, Control& ctl, bool progress)
+      : rt_(rt), file_(file), sc_(sc), ctl_(ctl), progress_(progress) {
+    for (const auto& k : sc.kernels) telemetry_.emplace_back(k.id, file.telemetry(k.id));
+    for (const auto& p : sc.probes.throughput) {
+      if (p.at.is_host()) continue;  // host-side throughput is recorded by the workload itself
+      throughput_.push_back({p.name, p.at.kernel_ids, file.throughput(p.name), 0});
+    }
+    for (auto& t : throughput_) t.series.append(ctl_.now_ns(), 0, 0);
+    thread_ = std::thread([this] { loop(); });
+  }
+  ~Sampler() { stop(); }
+  void stop() {
+    {
+      std::lock_guard lk(mu_);
+      if (stopped_) return;
+      stopped_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+    sample_all();  // a last sample at the end of the run
+    if (progress_) std::fputs("\r\033[K", stderr);
+  }
+
+ private:
+  struct Tp {
+    std::string name;
+    std::vector<std::string> kernels;
+    record::ThroughputSeries series;
+    std::uint64_t last;
+  };
+  void loop() {
+    const auto interval = sc_.probes.telemetry_interval.count() > 0 ? sc_.probes.telemetry_interval
+                                                                    : std::chrono::nanoseconds(std::chrono::milliseconds(100));
+    auto next_draw = Clock::now();
+    std::unique_lock lk(mu_);
+    while (!stopped_) {
+      cv_.wait_for(lk, std::min<std::chrono::nanoseconds>(interval, std::chrono::milliseconds(200)));
+      if (stopped_) break;
+      lk.unlock();
+      sample_all();
+      if (progress_ && Clock::now() >= next_draw) {
+        draw();
+        next_draw = Clock::now() + std::chrono::milliseconds(200);
+      }
+      lk.lock();
+    }
+  }
+  void sample_all() {
+    const std::uint64_t t = ctl_.now_ns();
+    if (sc_.probes.telemetry_interval.count() > 0) {
+      for (auto& [name, series] : telemetry_) {
+        const TelemetrySnapshot s = rt_.telemetry(name);
+        record::TelemetryRow row;
+        row.t_ns = t;
+        row.messages_processed = s.telemetry.messages_processed;
+        row.messages_dropped = s.telemetry.messages_dropped;
+        row.total_latency_ns = s.telemetry.total_latency_ns;
+        row.min_latency_ns = s.telemetry.messages_processed ? s.telemetry.min_latency_ns : 0;
+        row.max_latency_ns = s.telemetry.max_latency_ns;
+        row.input_queue_depth = s.telemetry.input_queue_depth;
+        row.output_queue_depth = s.telemetry.output_queue_depth;
+        row.last_error = s.telemetry.last_error;
+        row.error_count = s.telemetry.error_count;
+        row.in_flight = s.messages_in_flight;
+        row.is_active = s.is_active != 0;
+        row.has_terminated = s.has_terminated != 0;
+        series.append(row);
+      }
+    }
+    for (auto& tp : throughput_) {
+      std::uint64_t total = 0;
+      for (const auto& k : tp.kernels) total += rt_.status(k).messages_processed;
+      tp.series.append(t, total - tp.last, (total - tp.last) * sizeof(Slot));
+      tp.last = total;
+    }
+  }
+  void draw() {
+    const double elapsed = static_cast<double>(ctl_.now_ns()) * 1e-9;
+    const std::uint64_t done = ctl_.done(), planned = ctl_.planned();
+    std::ostringstream line;
+    line << "\r\033[K" << std::fixed << std::setprecision(1) << elapsed << "s  " << done << " messages  "
+         << human_rate(elapsed > 0 ? static_cast<double>(done) / elapsed : 0.0);
+    double eta = -1;
+    if (planned > 0 && done > 0) eta = elapsed * static_cast<double>(planned - std::min(done, planned)) / static_cast<double>(done);
+    else if (sc_.duration) eta = std::max(0.0, std::chrono::duration<double>(*sc_.duration + sc_.warmup).count() - elapsed);
+    if (eta >= 0) line << "  ETA " << std::setprecision(1) << eta << "s";
+    std::fputs(line.str().c_str(), stderr);
+    std::fflush(stderr);
+  }
+
+  cpu::CpuRuntime& rt_;
+  record::ResultsFile& file_;
+  const scenario::Scenario& sc_;
+  Control& ctl_;
+  bool progress_;
+  std::vector<std::pair<std::string, record::TelemetrySeries>> telemetry_;
+  std::vector<Tp> throughput_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopped_ = false;
+  std::thread thread_;
+};
+
+/// Let kernels finish what is queued (bounded by the drain timeout).
+bool drain(cpu::CpuRuntime& rt, const scenario::Scenario& sc) {
+  const auto deadline = Clock::now() + sc.drain_timeout;
+  for (;;) {
+    bool idle = true;
+    for (const auto& k : sc.kernels) {
+      const auto m = rt.telemetry(k.id);
+      const auto st = rt.metrics(k.id);
+      if (m.messages_in_flight || st.input.total_enqueued != st.input.total_dequeued) idle = false;
+    }
+    if (idle) return true;
+    if (Clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+}
+
+void print_summary(std::ostream& out, const scenario::Scenario& sc, const RunResult& r, double seconds,
+                   const workloads::Verification& v) {
+  std::vector<std::pair<std::string, std::string>> rows = {
+      {"scenario", sc.name}, {"workload", sc.workload.name}, {"backend", "cpu"},
+      {"status", r.status},  {"duration", std::to_string(seconds).substr(0, 6) + " s"}};
+  for (const auto& f : v.figures) rows.push_back(f);
+  rows.emplace_back("verification", v.ok ? "passed" : "FAILED");
+  rows.emplace_back("results", r.results.string());
+  std::size_t w = 0;
+  for (const auto& [k, val] : rows) w = std::max(w, k.size());
+  out << "\n";
+  for (const auto& [k, val] : rows) out << "  " << std::left << std::setw(static_cast<int>(w)) << k << "  " << val << "\n";
+  for (const auto& f : v.failures) out << "  check failed: " << f << "\n";
+  if (!r.error.empty() && v.failures.empty()) out << "  error: " << r.error << "\n";
+}
+
+}  // namespace
+
+RunResult run_scenario(const RunOptions& opts, std::ostream& out) {
+  scenario::Scenario sc = scenario::load_scenario(opts.scenario, opts.overrides, validation_context());
+  std::string backend = opts.backend.empty() ? std::string(scenario::to_string(sc.backend)) : opts.backend;
+  if (backend == "cuda")
+    throw InputError("backend 'cuda' is not available: this executable runs ring kernels on the CPU backend only "
+                     "(the CUDA device code is compiled but its host runtime is not built yet)");
+  if (backend != "auto" && backend != "cpu") throw InputError("unknown backend '" + backend + "' (use auto, cpu or cuda)");
+  backend = "cpu";
+  if (sc.devices != 1)
+    throw InputError("devices: " + std::to_string(sc.devices) +
+                     ": this build runs one device; multi-device runs need the coordinator, which is not built yet");
+  if (sc.workload.name.empty()) throw scenario::ScenarioError(sc.workload.where, "the scenario names no workload");
+
+  std::unique_ptr<workloads::Workload> workload;
+  for (const auto& w : registered_workloads())
+    if (w.name == sc.workload.name) workload = w.create();
+  workloads::Topology topo;
+  std::vector<PlannedKernel> planned = plan(sc, topo);
+  workloads::RunLimits limits;
+  limits.duration = sc.duration;
+  limits.iterations = sc.iterations;
+  limits.warmup = sc.warmup;
+  limits.drain_timeout = sc.drain_timeout;
+  limits.seed = sc.seed;
+  for (const auto& p : sc.probes.latency)
+    limits.latency_probes.push_back({p.name, p.from.is_host() ? "host" : p.from.name, p.to.is_host() ? "host" : p.to.name});
+  ScenarioParams params(sc.workload);
+  workload->configure(params, topo, limits);  // input errors surface here, before any file exists
+
+  // From here on everything is recorded; failures end the run as `failed`, not as a crash.
+  RunResult result;
+  result.results = opts.output.empty() ? std::filesystem::path(default_output(sc)) : opts.output;
+  record::RunInfo info;
+  info.scenario_yaml = sc.source_text;
+  info.argv = opts.argv;
+  info.backend = backend;
+  info.device_count = static_cast<std::uint32_t>(sc.devices);
+  info.git_revision = git_revision();
+  info.git_dirty = git_dirty();
+  info.build_type = build_type();
+  info.versions = library_versions();
+  record::ResultsFile file = record::ResultsFile::create(result.results, info);
+  file.set_attr("scenario_name", sc.name);
+  file.set_attr("workload", sc.workload.name);
+  file.set_attr("seed", static_cast<std::int64_t>(sc.seed));
+
+  cpu::CpuRuntimeConfig cfg;
+  cfg.command_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(sc.drain_timeout) + std::chrono::seconds(1);
+  cpu::CpuRuntime rt(cfg);
+  record::DeviceInfo dev;
+  dev.index = 0;
+  dev.name = "cpu-sim-0";
+  dev.kind = "cpu-simulated";
+  dev.memory_bytes = memory_bytes();
+  dev.clock_khz = cpu_clock_khz();
+  dev.multiprocessor_count = static_cast<std::uint32_t>(rt.worker_count());
+  dev.cpu_model = cpu_model();
+  dev.host = info.hostname;
+  file.add_device(dev);
+  register_kernel_types(rt);
+  FileSink sink(file, sc.workload.name);
+
+  const auto origin = Clock::now();
+  Control ctl(origin);
+  workloads::Verification verification;
+  bool interrupted = false;
+  try {
+    for (auto& p : planned) {
+      rt.launch(p.spec->id, Dim3{p.spec->grid.x, p.spec->grid.y, p.spec->grid.z},
+                Dim3{p.spec->block.x, p.spec->block.y, p.spec->block.z}, p.options);
+      sink.event("info", "lifecycle", p.spec->id, "launched (" + p.spec->type + ")");
+    }
+    for (auto& p : planned) {
+      rt.activate(p.spec->id);
+      sink.event("info", "lifecycle", p.spec->id, "activated");
+    }
+    {
+      Sampler sampler(rt, file, sc, ctl, opts.progress);
+      sink.event("info", "lifecycle", "", "run started");
+      workload->run(rt, ctl, sink);
+      interrupted = stop_flag().load();
+      if (interrupted) {
+        sink.event("warning", "lifecycle", "", "interrupted: draining");
+        if (!drain(rt, sc)) sink.event("warning", "lifecycle", "", "drain timed out with messages still queued");
+      }
+      sampler.stop();
+    }
+    for (auto& p : planned) {
+      const auto st = rt.status(p.spec->id);
+      if (st.error_count)
+        sink.event("error", "error", p.spec->id, std::to_string(st.error_count) + " handler errors, last code " +
+                                                     std::to_string(static_cast<int>(st.last_error)));
+      rt.terminate(p.spec->id);
+      sink.event("info", "lifecycle", p.spec->id, "terminated");
+    }
+    for (const auto& d : rt.drain_dead_letters())
+      sink.event("warning", "dead_letter", std::to_string(d.message.header.source_kernel),
+                 std::string("undeliverable message to kernel ") + std::to_string(d.message.header.dest_kernel) + ": " +
+                     to_string(d.reason));
+    if (!interrupted) {
+      verification = workload->verify();
+    }
+    workload->write_results(sink);
+    if (interrupted) {
+      result.status = "interrupted";
+      result.exit_code = kExitInterrupted;
+      file.finish(record::Status::interrupted, "interrupted by signal");
+    } else if (!verification.ok) {
+      result.status = "failed";
+      result.exit_code = kExitFailed;
+      result.error = "verification failed: " + verification.failures.front();
+      for (const auto& f : verification.failures) sink.event("error", "verification", "", f);
+      file.finish(record::Status::failed, result.error);
+    } else {
+      result.status = "complete";
+      file.finish(record::Status::complete);
+    }
+  } catch (const std::exception& e) {
+    result.status = stop_flag().load() ? "interrupted" : "failed";
+    result.exit_code = stop_flag().load() ? kExitInterrupted : kExitFailed;
+    result.error = e.what();
+    if (file.is_open()) {
+      try {
+        sink.event("error", "error", "", e.what());
+        file.finish(stop_flag().load() ? record::Status::interrupted : record::Status::failed, e.what());
+      } catch (const std::exception&) {
+        // The destructor still closes and renames the file as failed.
+      }
+    }
+  }
+  rt.shutdown();
+  const double seconds = std::chrono::duration<double>(Clock::now() - origin).count();
+  if (!opts.quiet) print_summary(out, sc, result, seconds, verification);
+  return result;
+}
+
+void describe_devices(std::ostream& out) {
+  out << "backends:\n";
+  out << "  cpu    available (always): simulated devices on " << std::thread::hardware_concurrency()
+      << " hardware threads, " << cpu_model() << ", " << memory_bytes() / (1u << 20) << " MiB\n";
+  out << "  cuda   not available: the CUDA host runtime is not built into this executable\n";
+  out << "devices:\n";
+  out << "  0  cpu-sim-0  cpu-simulated  " << std::thread::hardware_concurrency() << " workers\n";
+}
+
+}  // namespace rk::harness

@@ -1,0 +1,157 @@
+// The workload plug-in interface. A workload is a topology of ring kernels plus a host driver that
+// injects messages, records probes and verifies its own results (a failed check fails the run).
+// Workloads see only kernels/core and the backend-agnostic runtime interface; the harness hands them
+// parameters, the launched topology and a sink for results through the small interfaces below.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "rk/core/runtime.hpp"
+
+namespace rk::workloads {
+
+/// A run-time failure of a workload (exit code 1). Input errors come from Params (exit code 2).
+class WorkloadError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// The workload's parameters. Getters throw an error that names the scenario file and line when a
+/// value has the wrong type or is out of range (the harness maps it to exit code 2).
+class Params {
+ public:
+  virtual ~Params() = default;
+  virtual std::int64_t get_int(const std::string& key, std::int64_t fallback, std::int64_t min, std::int64_t max) const = 0;
+  virtual double get_double(const std::string& key, double fallback, double min, double max) const = 0;
+  virtual std::string get_string(const std::string& key, const std::string& fallback) const = 0;
+  virtual bool get_bool(const std::string& key, bool fallback) const = 0;
+  virtual bool has(const std::string& key) const = 0;
+  /// Raise an input error located at `key` (or at the workload section when the key is absent).
+  [[noreturn]] virtual void fail(const std::string& key, const std::string& message) const = 0;
+};
+
+/// One launched kernel as the workload sees it.
+struct KernelInfo {
+  std::string name;
+  std::string type;
+  KernelId id = 0;
+  int device = 0;
+  std::vector<KernelId> outputs;  ///< K2K routes out of this kernel, in scenario order
+  std::string rule = "direct";    ///< routing rule of those routes: direct|round_robin|hash|broadcast
+  bool outputs_to_host = false;   ///< a route from this kernel to the host exists
+  bool input_from_host = false;   ///< a route from the host to this kernel exists
+};
+
+struct Topology {
+  std::vector<KernelInfo> kernels;
+
+  const KernelInfo* find(const std::string& name) const {
+    for (const auto& k : kernels)
+      if (k.name == name) return &k;
+    return nullptr;
+  }
+  std::vector<const KernelInfo*> of_type(const std::string& type) const {
+    std::vector<const KernelInfo*> out;
+    for (const auto& k : kernels)
+      if (k.type == type) out.push_back(&k);
+    return out;
+  }
+  const KernelInfo& by_id(KernelId id) const {
+    for (const auto& k : kernels)
+      if (k.id == id) return k;
+    throw WorkloadError("no kernel with id " + std::to_string(id));
+  }
+};
+
+/// A latency probe named in the scenario: from → to ("host" or a kernel id).
+struct LatencyProbe {
+  std::string name, from, to;
+};
+
+/// How long to run and with what seed.
+struct RunLimits {
+  std::optional<std::chrono::nanoseconds> duration;
+  std::optional<std::uint64_t> iterations;
+  std::chrono::nanoseconds warmup{0};
+  std::chrono::nanoseconds drain_timeout{std::chrono::seconds(5)};
+  std::uint64_t seed = 1;
+  std::vector<LatencyProbe> latency_probes;
+};
+
+/// The harness's side of a run: the stop flag (SIGINT, deadline) and progress reporting.
+class RunControl {
+ public:
+  virtual ~RunControl() = default;
+  /// True once the run must stop (interrupt). Workloads poll it in every loop.
+  virtual bool stop_requested() const = 0;
+  /// Messages completed so far (for the progress line and ETA), and the planned total (0: unknown).
+  virtual void progress(std::uint64_t messages_done, std::uint64_t messages_planned) = 0;
+  /// Run clock: ns since the run's origin (the same clock telemetry and throughput use).
+  virtual std::uint64_t now_ns() const = 0;
+};
+
+/// Where a workload's measurements and outputs go (the HDF5 results file in the harness).
+class ResultSink {
+ public:
+  virtual ~ResultSink() = default;
+  /// Raw latency samples of a probe (/latency/<probe>/samples_ns).
+  virtual void latency(const std::string& probe, std::span<const std::uint64_t> samples_ns) = 0;
+  /// Messages and bytes delivered at a probe in the interval ending at t_ns (run clock).
+  virtual void throughput(const std::string& probe, std::uint64_t t_ns, std::uint64_t messages, std::uint64_t bytes) = 0;
+  /// An event (/events): severity "info" | "warning" | "error".
+  virtual void event(const std::string& severity, const std::string& kind, const std::string& kernel,
+                     const std::string& message) = 0;
+  /// Arrays and attributes under /workloads/<workload>/.
+  virtual void write_f64(const std::string& name, std::span<const double> values) = 0;
+  virtual void write_u64(const std::string& name, std::span<const std::uint64_t> values) = 0;
+  virtual void write_i64(const std::string& name, std::span<const std::int64_t> values) = 0;
+  virtual void write_strings(const std::string& name, const std::vector<std::string>& values) = 0;
+  virtual void attr(const std::string& name, double value) = 0;
+  virtual void attr(const std::string& name, std::int64_t value) = 0;
+  virtual void attr(const std::string& name, const std::string& value) = 0;
+};
+
+/// The outcome of a workload's self-check. `figures` feed the summary table.
+struct Verification {
+  bool ok = true;
+  std::vector<std::string> failures;
+  std::vector<std::pair<std::string, std::string>> figures;  ///< (label, value) in display order
+
+  void check(bool condition, const std::string& failure) {
+    if (!condition) {
+      ok = false;
+      failures.push_back(failure);
+    }
+  }
+};
+
+class Workload {
+ public:
+  virtual ~Workload() = default;
+  virtual std::string name() const = 0;
+  /// Read and check parameters and the topology before anything runs (input errors → exit 2).
+  virtual void configure(const Params& params, const Topology& topology, const RunLimits& limits) = 0;
+  /// Drive the run on launched, active kernels. Returns when done or when stop is requested.
+  virtual void run(RingKernelRuntime& rt, RunControl& control, ResultSink& sink) = 0;
+  /// Check what the run produced (message counts, ordering, causality, reference results).
+  virtual Verification verify() = 0;
+  /// Write /workloads/<name>/... and final probe data.
+  virtual void write_results(ResultSink& sink) = 0;
+};
+
+struct WorkloadInfo {
+  std::string name;
+  std::string description;
+  std::function<std::unique_ptr<Workload>()> create;
+};
+
+}  // namespace rk::workloads

@@ -1,0 +1,330 @@
+// Ring-kernel handlers of the synthetic topologies. Single-source: every handler is a template over
+// the context, so the same body runs on the CPU backend and on a GPU. Kernel-wide work is done by
+// global thread 0; the other threads of a larger grid only take part in the collectives.
+#pragma once
+
+#include <cstdlib>
+#include <string>
+
+#include "rk/core/context.hpp"
+#include "rk/core/runtime.hpp"
+#include "rk/workloads/synthetic/messages.hpp"
+
+namespace rk::workloads::synthetic {
+
+inline constexpr std::uint32_t kMaxOutputs = 256;
+inline constexpr std::uint32_t kTrackedSources = 4096;
+
+enum class Rule : std::uint8_t { Direct, RoundRobin, Hash, Broadcast };
+
+/// Output routes a kernel was launched with (parameters `outputs` = "3,4,5", `rule`).
+struct Routes {
+  KernelId ids[kMaxOutputs] = {};
+  std::uint32_t count = 0;
+  Rule rule = Rule::Direct;
+  std::uint32_t next = 0;  // round robin position
+
+  Routes() = default;
+  explicit Routes(const KernelParams& p) {
+    const std::string list = p.get_string("outputs");
+    std::size_t pos = 0;
+    while (pos < list.size() && count < kMaxOutputs) {
+      const std::size_t comma = list.find(',', pos);
+      const std::string item = list.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+      if (!item.empty()) ids[count++] = static_cast<KernelId>(std::strtoul(item.c_str(), nullptr, 10));
+      if (comma == std::string::npos) break;
+      pos = comma + 1;
+    }
+    const std::string r = p.get_string("rule", "direct");
+    rule = r == "round_robin" ? Rule::RoundRobin : r == "hash" ? Rule::Hash : r == "broadcast" ? Rule::Broadcast : Rule::Direct;
+  }
+};
+
+/// Messages waiting for room downstream, kept in order so per-destination FIFO holds. Anything that
+/// cannot be kept is counted as lost (and reported), never dropped silently.
+template <std::uint32_t N>
+struct Outbox {
+  Slot items[N];
+  KernelId targets[N] = {};
+  std::uint32_t head = 0, count = 0;
+  std::uint64_t delivered = 0, lost = 0;
+
+  /// Deliver or queue. `target` kHostKernel means the kernel's output ring.
+  template <class Ctx>
+  RK_HOST_DEVICE void send(Ctx& ctx, KernelId target, const Slot& s) {
+    flush(ctx);
+    if (count == 0 && attempt(ctx, target, s)) return;
+    if (count == N) {
+      ++lost;
+      ctx.report_error();
+      return;
+    }
+    const std::uint32_t tail = (head + count) % N;
+    items[tail] = s;
+    targets[tail] = target;
+    ++count;
+  }
+  template <class Ctx>
+  RK_HOST_DEVICE void flush(Ctx& ctx) {
+    while (count > 0 && attempt(ctx, targets[head], items[head])) {
+      head = (head + 1) % N;
+      --count;
+    }
+  }
+
+ private:
+  template <class Ctx>
+  RK_HOST_DEVICE bool attempt(Ctx& ctx, KernelId target, const Slot& s) {
+    Slot copy = s;
+    bool ok;
+    if (target == kHostKernel) ok = ctx.output_queue_free_slots() > 0 && ctx.enqueue_output(copy);
+    else ok = ctx.try_send_to_kernel(target, copy) == SendStatus::Ok;
+    if (ok) ++delivered;
+    return ok;
+  }
+};
+
+/// Per-source order checking: each source's sequence numbers must arrive strictly increasing
+/// (`consecutive`: increasing by exactly one).
+struct OrderTracker {
+  std::uint64_t next[kTrackedSources] = {};
+  bool seen[kTrackedSources] = {};
+  std::uint64_t violations = 0, untracked = 0;
+
+  RK_HOST_DEVICE void observe(std::uint32_t source, std::uint64_t seq, bool consecutive) {
+    if (source >= kTrackedSources) {
+      ++untracked;
+      return;
+    }
+    if (seen[source] && (consecutive ? seq != next[source] : seq < next[source])) ++violations;
+    seen[source] = true;
+    next[source] = seq + 1;
+  }
+};
+
+template <class Ctx>
+RK_HOST_DEVICE inline void reply_report(Ctx& ctx, const MessageHeader& request, const Report& r) {
+  Slot s{};
+  make_reply_header(request, ctx.kernel_id(), s.header);
+  encode(s, r);
+  ctx.enqueue_output(s);
+}
+
+/// `echo`: answers every message with a copy of it (same payload, reply header).
+struct EchoKernel {
+  template <class Ctx>
+  RK_HOST_DEVICE void operator()(Ctx& ctx, const Slot& in) {
+    if (ctx.global_thread_id() != 0) return;
+    Slot out;
+    make_reply_header(in.header, ctx.kernel_id(), out.header);
+    out.header.message_id = {};
+    out.header.type_id = in.header.type_id;
+    out.header.payload_size = in.header.payload_size;
+    memcpy(out.payload, in.payload, in.header.payload_size);
+    ctx.enqueue_output(out);
+  }
+};
+
+/// `forward`: stamps a Trace and passes it on along its routes (to the host when it has none).
+struct ForwardKernel {
+  Routes routes;
+  Outbox<512> outbox;
+  OrderTracker order;
+  std::uint64_t received = 0;
+
+  ForwardKernel() = default;
+  explicit ForwardKernel(const KernelParams& p) : routes(p) {}
+
+  template <class Ctx>
+  RK_HOST_DEVICE void operator()(Ctx& ctx, const Slot& in) {
+    if (ctx.global_thread_id() != 0) return;
+    if (in.header.type_id == Control::kTypeId) {
+      Control c{};
+      decode(in, c);
+      outbox.flush(ctx);
+      if (c.op == Control::Query) reply_report(ctx, in.header, report(ctx));
+      return;
+    }
+    Trace t{};
+    if (decode(in, t) != DecodeStatus::Ok) {
+      ctx.report_error();
+      return;
+    }
+    ++received;
+    order.observe(t.origin, t.seq, true);
+    if (t.hops < Trace::kMaxStamps) t.stamp_ns[t.hops++] = ctx.now().physical;
+    Slot out{};
+    out.header.correlation_id = in.header.correlation_id;
+    encode(out, t);
+    if (routes.count == 0) {
+      outbox.send(ctx, kHostKernel, out);
+    } else {
+      const KernelId target = routes.rule == Rule::Hash ? routes.ids[t.seq % routes.count]
+                                                        : routes.ids[routes.next++ % routes.count];
+      outbox.send(ctx, target, out);
+    }
+  }
+  template <class Ctx>
+  RK_HOST_DEVICE Report report(Ctx& ctx) const {
+    Report r{};
+    r.kernel = ctx.kernel_id();
+    r.received = received;
+    r.sent = outbox.delivered;
+    r.order_violations = order.violations;
+    r.backlog = outbox.count;
+    r.lost = outbox.lost;
+    r.untracked = order.untracked;
+    return r;
+  }
+};
+
+/// `producer`: on Start{n} emits n Tokens over its routes (round robin, hash or broadcast).
+struct ProducerKernel {
+  Routes routes;
+  Outbox<1024> outbox;
+  std::uint64_t next_seq = 0;
+  std::uint64_t produced = 0;
+
+  ProducerKernel() = default;
+  explicit ProducerKernel(const KernelParams& p) : routes(p) {}
+
+  template <class Ctx>
+  RK_HOST_DEVICE void operator()(Ctx& ctx, const Slot& in) {
+    if (ctx.global_thread_id() != 0) return;
+    Control c{};
+    if (decode(in, c) != DecodeStatus::Ok) {
+      ctx.report_error();
+      return;
+    }
+    outbox.flush(ctx);
+    if (c.op == Control::Start) {
+      for (std::uint64_t i = 0; i < c.arg; ++i) {
+        const std::uint64_t seq = next_seq++;
+        Slot s{};
+        encode(s, Token{ctx.kernel_id(), 0, seq});
+        if (routes.rule == Rule::Broadcast) {
+          for (std::uint32_t o = 0; o < routes.count; ++o) outbox.send(ctx, routes.ids[o], s);
+          produced += routes.count;
+        } else if (routes.count > 0) {
+          const KernelId target = routes.rule == Rule::Hash ? routes.ids[seq % routes.count]
+                                                            : routes.ids[routes.next++ % routes.count];
+          outbox.send(ctx, target, s);
+          ++produced;
+        }
+      }
+    } else if (c.op == Control::Query) {
+      Report r{};
+      r.kernel = ctx.kernel_id();
+      r.sent = outbox.delivered;
+      r.received = produced;  // messages generated (delivered + backlog + lost)
+      r.backlog = outbox.count;
+      r.lost = outbox.lost;
+      reply_report(ctx, in.header, r);
+    }
+  }
+};
+
+/// `consumer`: counts Tokens, checking per-source order and causality; answers Query with a Report.
+struct ConsumerKernel {
+  OrderTracker order;
+  std::uint64_t received = 0;
+  std::uint64_t causality_violations = 0;
+  bool consecutive = false;
+
+  ConsumerKernel() = default;
+  explicit ConsumerKernel(const KernelParams& p) : consecutive(p.get_bool("consecutive", false)) {}
+
+  template <class Ctx>
+  RK_HOST_DEVICE void operator()(Ctx& ctx, const Slot& in) {
+    if (ctx.global_thread_id() != 0) return;
+    if (in.header.type_id == Token::kTypeId) {
+      Token t{};
+      decode(in, t);
+      ++received;
+      order.observe(t.source, t.seq, consecutive);
+      if (!in.header.timestamp.causally_before(ctx.now())) ++causality_violations;
+      return;
+    }
+    Control c{};
+    if (decode(in, c) == DecodeStatus::Ok && c.op == Control::Query) {
+      Report r{};
+      r.kernel = ctx.kernel_id();
+      r.received = received;
+      r.order_violations = order.violations;
+      r.causality_violations = causality_violations;
+      r.untracked = order.untracked;
+      reply_report(ctx, in.header, r);
+    }
+  }
+};
+
+/// `peer` (all_to_all): on Start{rounds} sends `rounds` Tokens to every other peer; checks what it
+/// receives: per-source consecutive sequence numbers and HLC causality (the receive clock after the
+/// merge must be causally after the send timestamp, and each source's timestamps must increase).
+struct PeerKernel {
+  Routes routes;
+  Outbox<256> outbox;
+  OrderTracker order;
+  HlcTimestamp last_from[kTrackedSources] = {};
+  std::uint64_t next_seq_to[kMaxOutputs] = {};
+  std::uint64_t received = 0;
+  std::uint64_t causality_violations = 0;
+
+  PeerKernel() = default;
+  explicit PeerKernel(const KernelParams& p) : routes(p) {}
+
+  template <class Ctx>
+  RK_HOST_DEVICE void operator()(Ctx& ctx, const Slot& in) {
+    if (ctx.global_thread_id() != 0) return;
+    outbox.flush(ctx);
+    if (in.header.type_id == Token::kTypeId) {
+      Token t{};
+      decode(in, t);
+      ++received;
+      order.observe(t.source, t.seq, true);
+      if (!in.header.timestamp.causally_before(ctx.now())) ++causality_violations;
+      if (t.source < kTrackedSources) {
+        if (!(last_from[t.source] < in.header.timestamp)) ++causality_violations;
+        last_from[t.source] = in.header.timestamp;
+      }
+      return;
+    }
+    Control c{};
+    if (decode(in, c) != DecodeStatus::Ok) {
+      ctx.report_error();
+      return;
+    }
+    if (c.op == Control::Start) {
+      for (std::uint64_t r = 0; r < c.arg; ++r) {
+        for (std::uint32_t o = 0; o < routes.count; ++o) {
+          Slot s{};
+          encode(s, Token{ctx.kernel_id(), 0, next_seq_to[o]++});
+          outbox.send(ctx, routes.ids[o], s);
+        }
+      }
+    } else if (c.op == Control::Query) {
+      Report r{};
+      r.kernel = ctx.kernel_id();
+      r.received = received;
+      r.sent = outbox.delivered;
+      r.order_violations = order.violations;
+      r.causality_violations = causality_violations;
+      r.backlog = outbox.count;
+      r.lost = outbox.lost;
+      r.untracked = order.untracked;
+      reply_report(ctx, in.header, r);
+    }
+  }
+};
+
+/// Registers the synthetic handler types with a backend's registrar (`r.template add<H>(name)`).
+template <class Registrar>
+void register_kernel_types(Registrar& r) {
+  r.template add<EchoKernel>("echo");
+  r.template add<ForwardKernel>("forward");
+  r.template add<ProducerKernel>("producer");
+  r.template add<ConsumerKernel>("consumer");
+  r.template add<PeerKernel>("peer");
+}
+
+}  // namespace rk::workloads::synthetic

@@ -1,0 +1,168 @@
+// ping_pong: host → echo kernel → host round trips, one at a time, each timed on the host. In the same
+// run it measures the floor of any cross-core round trip (two threads bouncing one atomic) so the
+// result is reported as a ratio to a baseline taken on the same machine at the same moment.
+#include <atomic>
+#include <cstring>
+#include <thread>
+
+#include "driver_util.hpp"
+#include "rk/workloads/synthetic/workloads.hpp"
+
+namespace rk::workloads::synthetic {
+
+using namespace detail;
+
+std::vector<std::uint64_t> atomic_bounce_round_trips(std::uint64_t samples, const std::function<bool()>& stop) {
+  alignas(64) std::atomic<std::uint64_t> word{0};
+  std::atomic<bool> quit{false};
+  std::thread partner([&] {
+    std::uint64_t answered = 0;
+    while (!quit.load(std::memory_order_relaxed)) {
+      const std::uint64_t v = word.load(std::memory_order_acquire);
+      if (v != answered && (v & 1)) {
+        answered = v + 1;
+        word.store(answered, std::memory_order_release);
+      }
+    }
+  });
+  std::vector<std::uint64_t> out;
+  out.reserve(samples);
+  std::uint64_t v = 0;
+  for (std::uint64_t i = 0; i < samples; ++i) {
+    if ((i & 1023) == 0 && stop && stop()) break;
+    const auto t0 = Clock::now();
+    word.store(++v, std::memory_order_release);
+    while (word.load(std::memory_order_acquire) != v + 1) {
+    }
+    ++v;
+    out.push_back(ns_since(t0));
+  }
+  quit = true;
+  partner.join();
+  return out;
+}
+
+namespace {
+
+class PingPong final : public Workload {
+ public:
+  std::string name() const override { return "ping_pong"; }
+
+  void configure(const Params& params, const Topology& topo, const RunLimits& limits) override {
+    limits_ = limits;
+    payload_bytes_ = static_cast<std::uint32_t>(params.get_int("payload_bytes", 8, 8, Slot::kPayloadCapacity));
+    baseline_ = params.get_bool("baseline", true);
+    baseline_samples_ = static_cast<std::uint64_t>(params.get_int("baseline_samples", 200000, 1000, 100000000));
+    const auto echoes = topo.of_type("echo");
+    if (echoes.empty()) params.fail("", "ping_pong needs a kernel of type 'echo'");
+    echo_ = echoes.front()->id;
+    probe_ = probe_name(limits, echoes.front()->name, "round_trip");
+  }
+
+  void run(RingKernelRuntime& rt, RunControl& ctl, ResultSink& sink) override {
+    const auto warm_end = Clock::now() + limits_.warmup;
+    std::uint64_t seq = 0;
+    while (Clock::now() < warm_end && !ctl.stop_requested()) round_trip(rt, ++seq);
+    const Plan plan = Plan::from(limits_, 100000);
+    std::vector<std::uint64_t> batch;
+    batch.reserve(1 << 16);
+    while (!plan.done(completed_) && !ctl.stop_requested()) {
+      const auto t0 = Clock::now();
+      const bool ok = round_trip(rt, ++seq);
+      const std::uint64_t ns = ns_since(t0);
+      if (!ok) break;
+      samples_.push_back(ns);
+      batch.push_back(ns);
+      ++completed_;
+      if (batch.size() == batch.capacity()) {
+        sink.latency(probe_, batch);
+        batch.clear();
+      }
+      if ((completed_ & 1023) == 0) ctl.progress(completed_, plan.iterations);
+    }
+    sink.latency(probe_, batch);
+    ctl.progress(completed_, plan.iterations);
+    if (baseline_ && !ctl.stop_requested()) {
+      baseline_ns_ = atomic_bounce_round_trips(std::min(baseline_samples_, std::max<std::uint64_t>(completed_, 1000)),
+                                               [&] { return ctl.stop_requested(); });
+      sink.latency("atomic_bounce", baseline_ns_);
+    }
+  }
+
+  Verification verify() override {
+    Verification v;
+    v.check(completed_ > 0, "no round trip completed");
+    v.check(wrong_ == 0, std::to_string(wrong_) + " replies did not match their request");
+    v.check(timeouts_ == 0, std::to_string(timeouts_) + " requests got no reply within the drain timeout");
+    v.figures.emplace_back("round trips", std::to_string(completed_));
+    if (!samples_.empty()) {
+      p50_ = percentile(samples_, 0.50);
+      v.figures.emplace_back(probe_ + " p50", fmt_ns(p50_));
+      v.figures.emplace_back(probe_ + " p99", fmt_ns(percentile(samples_, 0.99)));
+    }
+    if (!baseline_ns_.empty()) {
+      base_p50_ = percentile(baseline_ns_, 0.50);
+      v.figures.emplace_back("atomic_bounce p50", fmt_ns(base_p50_));
+      if (base_p50_ && p50_) {
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "%.2fx", static_cast<double>(p50_) / static_cast<double>(base_p50_));
+        v.figures.emplace_back("p50 / atomic_bounce p50", buf);
+      }
+    }
+    return v;
+  }
+
+  void write_results(ResultSink& sink) override {
+    sink.attr("round_trips", static_cast<std::int64_t>(completed_));
+    sink.attr("payload_bytes", static_cast<std::int64_t>(payload_bytes_));
+    sink.attr("probe", probe_);
+    if (p50_) sink.attr("p50_ns", static_cast<std::int64_t>(p50_));
+    if (base_p50_) {
+      sink.attr("baseline_probe", std::string("atomic_bounce"));
+      sink.attr("baseline_p50_ns", static_cast<std::int64_t>(base_p50_));
+      sink.attr("p50_ratio_to_baseline", static_cast<double>(p50_) / static_cast<double>(base_p50_));
+    }
+  }
+
+ private:
+  bool round_trip(RingKernelRuntime& rt, std::uint64_t seq) {
+    Slot s{};
+    s.header.priority = priority::kNormal;
+    s.header.type_id = Ping::kTypeId;
+    s.header.payload_size = static_cast<std::uint16_t>(payload_bytes_);
+    std::memcpy(s.payload, &seq, sizeof seq);
+    if (rt.send(echo_, s, limits_.drain_timeout) != SendStatus::Ok) {
+      ++timeouts_;
+      return false;
+    }
+    Slot r;
+    // Busy-poll: this is a latency measurement.
+    const auto deadline = Clock::now() + limits_.drain_timeout;
+    for (std::uint32_t spins = 0;; ++spins) {
+      if (rt.try_receive(echo_, r) == QueueStatus::Ok) break;
+      if ((spins & 4095) == 4095 && Clock::now() > deadline) {
+        ++timeouts_;
+        return false;
+      }
+    }
+    std::uint64_t back = 0;
+    std::memcpy(&back, r.payload, sizeof back);
+    if (r.header.type_id != Ping::kTypeId || r.header.payload_size != payload_bytes_ || back != seq) ++wrong_;
+    return true;
+  }
+
+  RunLimits limits_;
+  std::uint32_t payload_bytes_ = 8;
+  bool baseline_ = true;
+  std::uint64_t baseline_samples_ = 200000;
+  KernelId echo_ = 0;
+  std::string probe_;
+  std::vector<std::uint64_t> samples_, baseline_ns_;
+  std::uint64_t completed_ = 0, wrong_ = 0, timeouts_ = 0, p50_ = 0, base_p50_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<Workload> make_ping_pong() { return std::make_unique<PingPong>(); }
+
+}  // namespace rk::workloads::synthetic
