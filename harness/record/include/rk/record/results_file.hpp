@@ -1,0 +1,103 @@
+// One run's HDF5 results file (layout: results/SCHEMA.md). Written under "<path>.tmp" while the run goes
+// on, renamed to <path> by finish(). Every operation on the file and on the series it hands out takes
+// one process-wide mutex (the HDF5 library is built without thread safety), so callers may use it from
+// several threads; the intended user is the harness's single recorder thread.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "rk/record/attr.hpp"
+#include "rk/record/run_info.hpp"
+#include "rk/record/series.hpp"
+#include "rk/record/workload_group.hpp"
+
+namespace rk::record {
+
+/// Tuning of the writer; the defaults suit runs from seconds to hours.
+struct WriterOptions {
+  /// Buffered rows are written and the file flushed (H5Fflush) when an append finds this much time has
+  /// passed since the last flush. Zero disables the automatic flush (flush() still works).
+  std::chrono::milliseconds flush_interval{1000};
+  /// Chunk size of latency sample datasets, in samples; appends are buffered up to one chunk.
+  std::size_t latency_chunk_samples = 64 * 1024;
+  /// Chunk size (rows) of throughput, telemetry, event and workload series; also their buffer size.
+  std::size_t row_chunk = 4096;
+  /// Deflate level 0-9 for chunked datasets (0: no compression). Shuffle is used whenever deflate is.
+  int deflate_level = 1;
+};
+
+/// The results file of one run.
+///
+/// @code
+///   auto file = ResultsFile::create("results/run.h5", info);
+///   auto rtt = file.latency("round_trip");
+///   rtt.append(samples);
+///   file.finish(Status::complete);
+/// @endcode
+///
+/// A ResultsFile destroyed without finish() is finished as `failed` with error "not finished ..." and
+/// still renamed to its final name, so what was measured is never silently lost.
+class ResultsFile {
+ public:
+  /// Creates `final_path + ".tmp"` (and missing parent directories), replacing a leftover .tmp, and writes
+  /// the root attributes with `status = "running"`. Creates the empty groups /latency, /throughput,
+  /// /telemetry, /workloads and the empty datasets /devices and /events.
+  /// @throws RecordError naming the path when the directory or the file cannot be created.
+  [[nodiscard]] static ResultsFile create(const std::filesystem::path& final_path, const RunInfo& info,
+                                          const WriterOptions& options = {});
+
+  ResultsFile(ResultsFile&&) noexcept;
+  ResultsFile& operator=(ResultsFile&&) noexcept;
+  ResultsFile(const ResultsFile&) = delete;
+  ResultsFile& operator=(const ResultsFile&) = delete;
+  ~ResultsFile();
+
+  /// Appends one row to /devices.
+  void add_device(const DeviceInfo& device);
+
+  /// The latency series of `probe` (created on first use; later calls return the same series).
+  [[nodiscard]] LatencySeries latency(const std::string& probe);
+  /// The throughput series of `probe` (created on first use).
+  [[nodiscard]] ThroughputSeries throughput(const std::string& probe);
+  /// The telemetry series of `kernel_id` (created on first use). Ids like "book[3]" are kept as they are;
+  /// "/" is escaped (escape_name); the group's attribute `kernel_id` holds the id unescaped.
+  [[nodiscard]] TelemetrySeries telemetry(const std::string& kernel_id);
+  /// The event log (/events).
+  [[nodiscard]] EventLog events();
+  /// The group /workloads/<name> (created on first use).
+  [[nodiscard]] WorkloadGroup workload(const std::string& name);
+
+  /// Sets (or replaces) an extra root attribute.
+  template <AttrConvertible T>
+  void set_attr(const std::string& name, const T& value) {
+    set_attr_value(name, to_attr_value(value));
+  }
+  void set_attr_value(const std::string& name, const AttrValue& value);
+
+  /// Writes every buffered row and flushes the file to disk.
+  void flush();
+
+  /// Writes the summaries of every series (percentiles, rates, counts), sets `status`, `error` (when not
+  /// empty; a failed run without a message gets "unspecified failure") and `finished_utc`, closes the
+  /// file and renames it to its final path, replacing any file there. If writing a summary fails, the file
+  /// is still closed and renamed with `status = "failed"` and the exception is rethrown.
+  /// @throws RecordError when the file was already finished, or on any failure above.
+  void finish(Status status, std::string error = {});
+
+  /// True until finish() (or the destructor) closed the file.
+  [[nodiscard]] bool is_open() const;
+  /// The final path (what finish() renames to).
+  [[nodiscard]] const std::filesystem::path& path() const;
+  /// The temporary path written while the file is open: path() + ".tmp".
+  [[nodiscard]] const std::filesystem::path& temp_path() const;
+
+ private:
+  explicit ResultsFile(std::shared_ptr<detail::FileState> state);
+  std::shared_ptr<detail::FileState> state_;
+};
+
+}  // namespace rk::record
