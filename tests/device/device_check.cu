@@ -7,6 +7,7 @@
 #include <cstdlib>
 
 #include "rk/core/domain.hpp"
+#include "rk/core/persistent_message.hpp"
 #include "rk/core/queue_tier.hpp"
 #include "rk/core/reduction.hpp"
 #include "rk/cuda/device_context.cuh"
@@ -37,6 +38,26 @@ struct EchoHandler {
   }
 };
 
+struct Sum2 {
+  static constexpr std::uint32_t kTypeId = 20;
+  std::int64_t total;
+};
+struct Add2 {
+  static constexpr std::uint32_t kTypeId = 21;
+  static constexpr std::uint32_t kHandlerId = 1;
+  static constexpr bool kRequiresResponse = true;
+  using Response = Sum2;
+  std::int64_t a, b;
+};
+struct Add2Handler {
+  using Message = Add2;
+  template <class Ctx>
+  RK_HOST_DEVICE Sum2 handle(Ctx&, const Add2& m, const rk::MessageHeader&) {
+    return {m.a + m.b};
+  }
+};
+using DeviceTable = rk::DispatchTable<Add2Handler>;
+
 template <class T>
 __device__ T fold_all_ops(T x) {
   T acc = x;
@@ -65,7 +86,7 @@ __global__ void core_types_kernel(std::uint64_t* out) {
   rk::reset(t);
   rk::record_processed(t, 42);
   rk::record_error(cb, t, rk::KernelError::HandlerError);
-  acc += t.max_latency_ns + cb.error_count;
+  acc += t.max_latency_ns + cb.error_count + Add2::kHandlerId + (DeviceTable::serves(21) ? 1 : 0);
   *out = acc;
 }
 
@@ -102,6 +123,8 @@ int main() {
   // The persistent loop with the single-source handler: instantiated (and so compiled) for the device.
   cudaFuncAttributes loop_attr{};
   CHECK(cudaFuncGetAttributes(&loop_attr, rk::cuda::ring_kernel_loop<EchoHandler>));
+  cudaFuncAttributes table_attr{};
+  CHECK(cudaFuncGetAttributes(&table_attr, rk::cuda::ring_kernel_loop<DeviceTable>));
   std::printf("ring_kernel_loop<EchoHandler>: %d registers, %zu B local memory\n", loop_attr.numRegs,
               loop_attr.localSizeBytes);
 

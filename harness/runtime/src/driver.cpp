@@ -219,7 +219,13 @@ class Sampler {
     for (auto& t : throughput_) t.series.append(ctl_.now_ns(), 0, 0);
     thread_ = std::thread([this] { loop(); });
   }
-  ~Sampler() { stop(); }
+  ~Sampler() {
+    try {
+      stop();
+    } catch (const std::exception&) {
+      // Already reported by the explicit stop() on the normal path.
+    }
+  }
   void stop() {
     {
       std::lock_guard lk(mu_);
@@ -228,8 +234,9 @@ class Sampler {
     }
     cv_.notify_all();
     thread_.join();
-    sample_all();  // a last sample at the end of the run
     if (progress_) std::fputs("\r\033[K", stderr);
+    if (!error_.empty()) throw std::runtime_error("telemetry sampling failed: " + error_);
+    sample_all();  // a last sample at the end of the run
   }
 
  private:
@@ -248,7 +255,13 @@ class Sampler {
       cv_.wait_for(lk, std::min<std::chrono::nanoseconds>(interval, std::chrono::milliseconds(200)));
       if (stopped_) break;
       lk.unlock();
-      sample_all();
+      try {
+        sample_all();
+      } catch (const std::exception& e) {
+        // Recording must not take the run down from a side thread: keep the first error for the report.
+        std::lock_guard g(mu_);
+        if (error_.empty()) error_ = e.what();
+      }
       if (progress_ && Clock::now() >= next_draw) {
         draw();
         next_draw = Clock::now() + std::chrono::milliseconds(200);
@@ -309,6 +322,7 @@ class Sampler {
   std::mutex mu_;
   std::condition_variable cv_;
   bool stopped_ = false;
+  std::string error_;
   std::thread thread_;
 };
 

@@ -50,7 +50,9 @@ void CpuKernel::stamp_outgoing(Slot& s, KernelId dest) {
   s.header.source_kernel = id;
   s.header.dest_kernel = dest;
   if (s.header.message_id.is_nil()) s.header.message_id = MessageId{id_prefix, ++next_message_counter};
-  clock.last.tick(current_wall_ns ? current_wall_ns : wall_clock_ns());
+  // The send event: a logical tick (the clock was merged with the received message and is advanced to
+  // the wall clock after each message, so it stays within one message of physical time).
+  clock.last.tick();
   s.header.timestamp = clock.last;
 }
 
@@ -67,6 +69,7 @@ bool CpuKernel::next_message(Slot& out) {
 
 void CpuKernel::finish_message() {
   const std::uint64_t end = wall_clock_ns();
+  clock.last.update_physical(end);
   const std::uint64_t sent = current.header.timestamp.physical;
   record_processed(telemetry, end > sent ? end - sent : 0);
   atomics::store_relaxed(control.messages_processed, control.messages_processed + 1);
@@ -127,8 +130,9 @@ bool CpuKernel::poll(Worker&) {
     if (!next_message(current)) break;
     did = true;
     atomics::store_relaxed(control.messages_in_flight, std::uint64_t{1});
-    current_wall_ns = wall_clock_ns();
-    clock.update(current.header.timestamp, current_wall_ns);
+    // Merge without reading the wall clock (it would cost a clock read on the critical path of every
+    // message); finish_message() reads it once the handler is done and advances the clock then.
+    clock.update(current.header.timestamp, 0);
     if (group) {
       handle_group_result(group->start(current));
       if (group->in_progress() || atomics::load_relaxed(control.has_terminated)) break;

@@ -29,6 +29,8 @@ void CpuRuntime::shutdown() {
   }
   workers_.clear();
   std::unique_lock lk(mutex_);
+  for (std::size_t i = 0; i < kernels_.size(); ++i) table_[i].store(nullptr, std::memory_order_seq_cst);
+  while (fast_readers_.load(std::memory_order_seq_cst) != 0) std::this_thread::yield();
   kernels_.clear();
   by_name_.clear();
 }
@@ -67,10 +69,6 @@ CpuKernel& CpuRuntime::find_locked(const std::string& name) const {
   const auto it = by_name_.find(name);
   if (it == by_name_.end()) throw RuntimeError("unknown kernel '" + name + "'");
   return *kernels_[it->second];
-}
-
-CpuKernel* CpuRuntime::find_locked(KernelId id) const {
-  return id < kernels_.size() ? kernels_[id].get() : nullptr;
 }
 
 KernelId CpuRuntime::launch(const std::string& name, Dim3 grid, Dim3 block, const LaunchOptions& opts) {
@@ -113,6 +111,7 @@ KernelId CpuRuntime::launch(const std::string& name, Dim3 grid, Dim3 block, cons
   auto k = std::make_unique<CpuKernel>(*this, name, id, ++launch_generation_, grid, block, opts, f->second(opts));
   CpuKernel* raw = k.get();
   kernels_[id] = std::move(k);
+  table_[id].store(raw, std::memory_order_seq_cst);
   by_name_[name] = id;
   broker_.add_route(id, raw);
 
@@ -180,6 +179,9 @@ void CpuRuntime::terminate(const std::string& name) {
   terminate_locked(k);
   const KernelId id = k.id;
   by_name_.erase(name);
+  // Unpublish, then wait until no host thread is inside try_send/try_receive (which may hold k).
+  table_[id].store(nullptr, std::memory_order_seq_cst);
+  while (fast_readers_.load(std::memory_order_seq_cst) != 0) std::this_thread::yield();
   kernels_[id].reset();
   free_ids_.push_back(id);
 }
@@ -190,8 +192,8 @@ KernelId CpuRuntime::kernel_id(const std::string& name) const {
 }
 
 SendStatus CpuRuntime::try_send(KernelId kernel, Slot& message) {
-  std::shared_lock lk(mutex_);
-  CpuKernel* k = find_locked(kernel);
+  FastReader reader(fast_readers_);
+  CpuKernel* k = fast_find(kernel);
   if (k == nullptr) return SendStatus::UnknownKernel;
   if (message.header.payload_size > Slot::kPayloadCapacity) return SendStatus::TooLarge;
   if (message.header.message_id.is_nil()) message.header.message_id = new_message_id();
@@ -208,13 +210,13 @@ SendStatus CpuRuntime::try_send(KernelId kernel, Slot& message) {
 }
 
 QueueStatus CpuRuntime::try_receive(KernelId kernel, Slot& out) {
-  std::shared_lock lk(mutex_);
-  CpuKernel* k = find_locked(kernel);
+  FastReader reader(fast_readers_);
+  CpuKernel* k = fast_find(kernel);
   if (k == nullptr) throw RuntimeError("receive: unknown kernel id " + std::to_string(kernel));
   while (k->receive_lock.test_and_set(std::memory_order_acquire)) cpu_relax();
   QueueStatus s = k->output->try_dequeue(out);
   k->receive_lock.clear(std::memory_order_release);
-  if (s == QueueStatus::Ok) host_clock_.update(out.header.timestamp);
+  if (s == QueueStatus::Ok) host_clock_.observe(out.header.timestamp);
   return s;
 }
 
@@ -240,6 +242,8 @@ KernelMetrics CpuRuntime::metrics(const std::string& name) const {
   m.telemetry = snapshot(k.telemetry);
   m.input = k.input.get().statistics();
   m.output = const_cast<CpuKernel&>(k).output.get().statistics();
+  m.input_capacity = k.options.input_capacity;
+  m.output_capacity = k.options.output_capacity;
   m.dead_letters = k.dead_letters.load(std::memory_order_relaxed);
   const std::uint64_t now = monotonic_ns();
   m.uptime_s = static_cast<double>(now - k.launched_ns) * 1e-9;

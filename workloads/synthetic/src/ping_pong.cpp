@@ -56,6 +56,7 @@ class PingPong final : public Workload {
     const auto echoes = topo.of_type("echo");
     if (echoes.empty()) params.fail("", "ping_pong needs a kernel of type 'echo'");
     echo_ = echoes.front()->id;
+    echo_name_ = echoes.front()->name;
     probe_ = probe_name(limits, echoes.front()->name, "round_trip");
   }
 
@@ -83,9 +84,13 @@ class PingPong final : public Workload {
     sink.latency(probe_, batch);
     ctl.progress(completed_, plan.iterations);
     if (baseline_ && !ctl.stop_requested()) {
+      // Measure the floor with the echo kernel paused, so its spinning worker does not compete with
+      // the two bouncing threads for cores; then resume it.
+      rt.deactivate(echo_name_);
       baseline_ns_ = atomic_bounce_round_trips(std::min(baseline_samples_, std::max<std::uint64_t>(completed_, 1000)),
                                                [&] { return ctl.stop_requested(); });
       sink.latency("atomic_bounce", baseline_ns_);
+      rt.activate(echo_name_);
     }
   }
 
@@ -156,6 +161,7 @@ class PingPong final : public Workload {
   bool baseline_ = true;
   std::uint64_t baseline_samples_ = 200000;
   KernelId echo_ = 0;
+  std::string echo_name_;
   std::string probe_;
   std::vector<std::uint64_t> samples_, baseline_ns_;
   std::uint64_t completed_ = 0, wrong_ = 0, timeouts_ = 0, p50_ = 0, base_p50_ = 0;

@@ -132,6 +132,13 @@ class HlcClock {
     Guard g(lock_);
     return state_.update(received, wall_());
   }
+  /// Merge a received timestamp without reading the wall clock (merge with pt = 0): still strictly
+  /// after both the local clock and the received timestamp, so causality holds; the next now() pulls
+  /// the physical part up to the wall clock again. For hot receive paths.
+  HlcTimestamp observe(const HlcTimestamp& received) {
+    Guard g(lock_);
+    return state_.update(received, 0);
+  }
   /// The last timestamp handed out, without advancing.
   HlcTimestamp peek() const {
     Guard g(lock_);

@@ -133,6 +133,8 @@ struct KernelMetrics {
   TelemetryBuffer telemetry{};
   QueueStatistics input{};
   QueueStatistics output{};
+  std::uint32_t input_capacity = 0;
+  std::uint32_t output_capacity = 0;
   std::uint64_t dead_letters = 0;     ///< K2K messages from this kernel that could not be delivered
   double uptime_s = 0.0;
   double messages_per_second = 0.0;   ///< processed / active time

@@ -133,7 +133,6 @@ class CpuKernel {
   std::unique_ptr<ThreadGroup> group;  ///< null when grid × block is one thread
   CpuContext direct_context;           ///< the context of a single-thread kernel
   Slot current{};                      ///< the message being processed
-  std::uint64_t current_wall_ns = 0;   ///< wall clock read when `current` was taken
   std::uint64_t next_message_counter = 0;
   const std::uint64_t id_prefix;
   bool in_handler = false;

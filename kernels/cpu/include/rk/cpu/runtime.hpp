@@ -161,7 +161,15 @@ class CpuRuntime final : public RingKernelRuntime {
 
  private:
   CpuKernel& find_locked(const std::string& name) const;
-  CpuKernel* find_locked(KernelId id) const;
+  /// Host fast path (try_send/try_receive): no lock, a reader count that terminate() waits out.
+  struct FastReader {
+    explicit FastReader(std::atomic<std::uint64_t>& r) : r_(r) { r_.fetch_add(1, std::memory_order_seq_cst); }
+    ~FastReader() { r_.fetch_sub(1, std::memory_order_release); }
+    std::atomic<std::uint64_t>& r_;
+  };
+  CpuKernel* fast_find(KernelId id) const {
+    return id < kMaxKernels ? table_[id].load(std::memory_order_seq_cst) : nullptr;
+  }
   void wait_for(const std::function<bool()>& done, const std::string& what, const std::string& name);
   void terminate_locked(CpuKernel& k);
 
@@ -169,7 +177,9 @@ class CpuRuntime final : public RingKernelRuntime {
   HlcClock host_clock_;
   Broker broker_;
   mutable std::shared_mutex mutex_;  // kernels_, by_name_: shared for host calls, exclusive to change
-  std::vector<std::unique_ptr<CpuKernel>> kernels_;  // indexed by KernelId
+  std::vector<std::unique_ptr<CpuKernel>> kernels_;  // indexed by KernelId; owns the kernels
+  std::unique_ptr<std::atomic<CpuKernel*>[]> table_{new std::atomic<CpuKernel*>[kMaxKernels]()};  // lock-free mirror
+  alignas(kCacheLine) mutable std::atomic<std::uint64_t> fast_readers_{0};
   std::map<std::string, KernelId> by_name_;
   std::vector<KernelId> free_ids_;
   std::uint32_t launch_generation_ = 0;
