@@ -13,6 +13,9 @@ cmake --build --preset ci -j "$JOBS"
 echo "== tests (preset ci)"
 ctest --preset ci -j "$JOBS"
 
+echo "== fuzz the scenario parser (short run; crashes fail the build)"
+bash tests/fuzz/scenario/run.sh "${RK_FUZZ_SECONDS:-20}"
+
 if [ "${RK_SKIP_TSAN:-0}" != "1" ]; then
   echo "== ThreadSanitizer build of the concurrency suites (preset tsan)"
   cmake --preset tsan >/dev/null

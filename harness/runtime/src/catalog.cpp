@@ -16,14 +16,6 @@ struct NameRegistrar {
     names.push_back(name);
   }
 };
-/// Registers handler types with the CPU backend.
-struct CpuRegistrar {
-  cpu::CpuRuntime& rt;
-  template <class H>
-  void add(const std::string& name) {
-    rt.register_kernel_type<H>(name);
-  }
-};
 }  // namespace
 
 std::vector<workloads::WorkloadInfo> registered_workloads() { return workloads::synthetic::workloads(); }
@@ -35,7 +27,7 @@ std::vector<std::string> registered_kernel_types() {
 }
 
 void register_kernel_types(cpu::CpuRuntime& rt) {
-  CpuRegistrar r{rt};
+  auto r = rt.registrar();
   workloads::synthetic::register_kernel_types(r);
 }
 

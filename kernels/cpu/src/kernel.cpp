@@ -11,13 +11,14 @@ constexpr std::uint64_t kPublishIntervalNs = 200'000;  // control-block snapshot
 }
 
 CpuKernel::CpuKernel(CpuRuntime& rt, std::string n, KernelId kid, std::uint32_t launch_generation, Dim3 g,
-                     Dim3 b, const LaunchOptions& opts, std::unique_ptr<KernelBody> handler)
+                     Dim3 b, const LaunchOptions& opts, std::uint32_t dev, std::unique_ptr<KernelBody> handler)
     : runtime(rt),
       name(std::move(n)),
       id(kid),
       grid(g),
       block(b),
       options(opts),
+      device(dev),
       input(opts.input_capacity),
       output(opts.output_capacity),
       body(std::move(handler)),

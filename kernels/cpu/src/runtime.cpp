@@ -1,16 +1,40 @@
 // CpuRuntime: lifecycle, host send/receive and inspection of ring kernels on the CPU backend.
 #include "rk/cpu/runtime.hpp"
 
+#include <sys/mman.h>
+
 #include <algorithm>
 
 namespace rk::cpu {
 
 CpuRuntime::CpuRuntime(CpuRuntimeConfig cfg)
     : cfg_(cfg), host_clock_(kHostKernel), broker_(cfg.dead_letter_capacity) {
-  std::uint32_t n = cfg_.workers ? cfg_.workers : std::max(1u, std::thread::hardware_concurrency());
-  cfg_.workers = n;
-  workers_.reserve(n);
-  for (std::uint32_t i = 0; i < n; ++i) workers_.push_back(std::make_unique<Worker>(*this, i));
+  if (cfg_.devices == 0) throw RuntimeError("a CPU runtime needs at least one device");
+  const std::uint32_t hw = std::max(1u, std::thread::hardware_concurrency());
+  const std::uint32_t per_device = cfg_.workers ? cfg_.workers : std::max(1u, hw / cfg_.devices);
+  cfg_.workers = per_device;
+  devices_.resize(cfg_.devices);
+  for (std::uint32_t d = 0; d < cfg_.devices; ++d) {
+    SimDevice& dev = devices_[d];
+    dev.properties.index = d;
+    dev.properties.name = "cpu-sim-" + std::to_string(d);
+    dev.properties.kind = "cpu-simulated";
+    dev.properties.memory_bytes = cfg_.arena_bytes;
+    dev.properties.compute_units = per_device;
+    dev.properties.rank = cfg_.rank;
+    dev.properties.simulated = true;
+    // Reserve the arena without committing it: pages are only backed once written.
+    void* mem = cfg_.arena_bytes ? mmap(nullptr, cfg_.arena_bytes, PROT_READ | PROT_WRITE,
+                                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0)
+                                 : nullptr;
+    if (mem == MAP_FAILED) throw RuntimeError("cannot reserve " + std::to_string(cfg_.arena_bytes) + " bytes for device " + std::to_string(d));
+    dev.memory = static_cast<std::byte*>(mem);
+    dev.arena = std::make_unique<MemoryArena>(dev.memory, cfg_.arena_bytes, d);
+    for (std::uint32_t i = 0; i < per_device; ++i) {
+      workers_.push_back(std::make_unique<Worker>(*this, static_cast<std::uint32_t>(workers_.size())));
+      dev.workers.push_back(workers_.back().get());
+    }
+  }
 }
 
 CpuRuntime::~CpuRuntime() { shutdown(); }
@@ -30,9 +54,44 @@ void CpuRuntime::shutdown() {
   workers_.clear();
   std::unique_lock lk(mutex_);
   for (std::size_t i = 0; i < kernels_.size(); ++i) table_[i].store(nullptr, std::memory_order_seq_cst);
-  while (fast_readers_.load(std::memory_order_seq_cst) != 0) std::this_thread::yield();
+  wait_host_readers();
   kernels_.clear();
   by_name_.clear();
+  for (auto& d : devices_) {
+    d.workers.clear();
+    if (d.memory) munmap(d.memory, cfg_.arena_bytes);
+    d.memory = nullptr;
+  }
+}
+
+void CpuRuntime::wait_host_readers() const {
+  while (fast_readers_.load(std::memory_order_seq_cst) != 0) std::this_thread::yield();
+}
+
+std::vector<DeviceProperties> CpuRuntime::devices() const {
+  std::vector<DeviceProperties> out;
+  for (const auto& d : devices_) out.push_back(d.properties);
+  return out;
+}
+
+std::vector<std::uint32_t> CpuRuntime::kernels_per_device() const {
+  std::shared_lock lk(mutex_);
+  std::vector<std::uint32_t> n(devices_.size(), 0);
+  for (const auto& k : kernels_)
+    if (k) ++n[k->device];
+  return n;
+}
+
+Worker* CpuRuntime::pick_worker(std::uint32_t device, int pinned_worker) {
+  if (pinned_worker >= 0) {
+    if (static_cast<std::size_t>(pinned_worker) >= workers_.size())
+      throw RuntimeError("worker " + std::to_string(pinned_worker) + " does not exist");
+    return workers_[static_cast<std::size_t>(pinned_worker)].get();
+  }
+  Worker* w = devices_[device].workers.front();
+  for (Worker* c : devices_[device].workers)
+    if (c->kernel_count() < w->kernel_count()) w = c;
+  return w;
 }
 
 void CpuRuntime::register_factory(const std::string& type_name, KernelFactory f) {
@@ -108,23 +167,27 @@ KernelId CpuRuntime::launch(const std::string& name, Dim3 grid, Dim3 block, cons
     id = static_cast<KernelId>(kernels_.size());
     kernels_.emplace_back();
   }
-  auto k = std::make_unique<CpuKernel>(*this, name, id, ++launch_generation_, grid, block, opts, f->second(opts));
+  std::uint32_t device = 0;
+  if (opts.device >= 0) {
+    if (static_cast<std::size_t>(opts.device) >= devices_.size())
+      throw RuntimeError("kernel '" + name + "': device " + std::to_string(opts.device) + " does not exist (" +
+                         std::to_string(devices_.size()) + " devices)");
+    device = static_cast<std::uint32_t>(opts.device);
+  } else {  // least loaded by kernel count
+    std::vector<std::uint32_t> load(devices_.size(), 0);
+    for (const auto& other : kernels_)
+      if (other) ++load[other->device];
+    for (std::uint32_t d = 1; d < load.size(); ++d)
+      if (load[d] < load[device]) device = d;
+  }
+  Worker* w = pick_worker(device, opts.worker);
+  auto k = std::make_unique<CpuKernel>(*this, name, id, ++launch_generation_, grid, block, opts, device, f->second(opts));
   CpuKernel* raw = k.get();
   kernels_[id] = std::move(k);
   table_[id].store(raw, std::memory_order_seq_cst);
   by_name_[name] = id;
   broker_.add_route(id, raw);
 
-  Worker* w = nullptr;
-  if (opts.worker >= 0) {
-    if (static_cast<std::size_t>(opts.worker) >= workers_.size())
-      throw RuntimeError("kernel '" + name + "': worker " + std::to_string(opts.worker) + " does not exist");
-    w = workers_[static_cast<std::size_t>(opts.worker)].get();
-  } else {
-    w = workers_.front().get();
-    for (auto& c : workers_)
-      if (c->kernel_count() < w->kernel_count()) w = c.get();
-  }
   w->add(raw);
   return id;
 }
@@ -181,7 +244,7 @@ void CpuRuntime::terminate(const std::string& name) {
   by_name_.erase(name);
   // Unpublish, then wait until no host thread is inside try_send/try_receive (which may hold k).
   table_[id].store(nullptr, std::memory_order_seq_cst);
-  while (fast_readers_.load(std::memory_order_seq_cst) != 0) std::this_thread::yield();
+  wait_host_readers();
   kernels_[id].reset();
   free_ids_.push_back(id);
 }
@@ -195,6 +258,7 @@ SendStatus CpuRuntime::try_send(KernelId kernel, Slot& message) {
   FastReader reader(fast_readers_);
   CpuKernel* k = fast_find(kernel);
   if (k == nullptr) return SendStatus::UnknownKernel;
+  if (k->moving.load(std::memory_order_seq_cst)) return SendStatus::Full;  // migrating: retry
   if (message.header.payload_size > Slot::kPayloadCapacity) return SendStatus::TooLarge;
   if (message.header.message_id.is_nil()) message.header.message_id = new_message_id();
   message.header.source_kernel = kHostKernel;
@@ -213,6 +277,7 @@ QueueStatus CpuRuntime::try_receive(KernelId kernel, Slot& out) {
   FastReader reader(fast_readers_);
   CpuKernel* k = fast_find(kernel);
   if (k == nullptr) throw RuntimeError("receive: unknown kernel id " + std::to_string(kernel));
+  if (k->moving.load(std::memory_order_seq_cst)) return QueueStatus::Empty;  // migrating
   while (k->receive_lock.test_and_set(std::memory_order_acquire)) cpu_relax();
   QueueStatus s = k->output->try_dequeue(out);
   k->receive_lock.clear(std::memory_order_release);
@@ -231,7 +296,7 @@ KernelStatus CpuRuntime::status(const std::string& name) const {
   s.messages_in_flight = atomics::load_relaxed(k.control.messages_in_flight);
   s.error_count = atomics::load_relaxed(k.control.error_count);
   s.last_error = static_cast<KernelError>(atomics::load_relaxed(k.control.last_error));
-  s.device = static_cast<int>(cfg_.device_index);
+  s.device = static_cast<int>(k.device);
   return s;
 }
 
@@ -274,5 +339,105 @@ std::vector<std::string> CpuRuntime::list_kernels() const {
 }
 
 std::vector<DeadLetter> CpuRuntime::drain_dead_letters() { return broker_.drain_dead_letters(); }
+
+}  // namespace rk::cpu
+
+namespace rk::cpu {
+
+MigrationReport CpuRuntime::migrate(const std::string& name, std::uint32_t to) {
+  const auto t0 = std::chrono::steady_clock::now();
+  std::unique_lock lk(mutex_);
+  CpuKernel& old = find_locked(name);
+  if (to >= devices_.size())
+    throw RuntimeError("migrate '" + name + "': device " + std::to_string(to) + " does not exist");
+  MigrationReport report;
+  report.kernel = name;
+  report.from_device = old.device;
+  report.to_device = to;
+  if (old.device == to) return report;
+  if (old.state.load() == KernelState::Terminated || atomics::load_acquire(old.control.has_terminated))
+    throw RuntimeError("migrate '" + name + "': the kernel has terminated");
+  if (!old.body->copyable()) throw RuntimeError("migrate '" + name + "': its handler type cannot be copied");
+  const bool was_active = old.state.load() == KernelState::Active;
+
+  // 1. Senders back off: from now on they see Full (K2K, host) or Empty (host receive) and retry.
+  old.moving.store(true, std::memory_order_seq_cst);
+  // 2. Wait out every send or receive that may have passed the check before the flag was set.
+  wait_host_readers();
+  for (auto& w : workers_) w->quiesce();
+  // 3. Stop the kernel where it is: finish its message, leave its worker.
+  Worker* from = old.worker.load();
+  auto undo = [&](const std::string& why) {
+    old.moving.store(false, std::memory_order_seq_cst);
+    if (was_active) {
+      atomics::store_release(old.control.is_active, 1u);
+      if (from) from->notify();
+    }
+    throw RuntimeError("migrate '" + name + "': " + why);
+  };
+  if (was_active) {
+    atomics::store_release(old.control.is_active, 0u);
+    if (from) from->notify();
+    const bool idle = detail::wait_until([&] { return atomics::load_acquire(old.control.messages_in_flight) == 0; },
+                                         [](bool b) { return b; }, cfg_.command_timeout);
+    if (!idle) undo("its message did not finish (a handler blocked on a named barrier cannot move)");
+  }
+  if (from) {
+    from->remove(&old);
+    from->quiesce();
+  }
+  // 4. Checkpoint onto the new device: handler state, clock, counters, queued messages in order. The
+  // kernel is stopped now, so the copy holds the effect of every message it has processed.
+  std::unique_ptr<KernelBody> body = old.body->clone();
+  LaunchOptions opts = old.options;
+  opts.device = static_cast<int>(to);
+  auto moved = std::make_unique<CpuKernel>(*this, name, old.id, ++launch_generation_, old.grid, old.block, opts, to,
+                                           std::move(body));
+  CpuKernel& nk = *moved;
+  report.state_bytes = nk.body->state_bytes();
+  nk.clock = old.clock;
+  nk.control.messages_processed = old.control.messages_processed;
+  nk.control.error_count = old.control.error_count;
+  nk.control.last_error = old.control.last_error;
+  nk.control.generation = old.control.generation + 1;
+  nk.telemetry = snapshot(old.telemetry);
+  nk.next_message_counter = old.next_message_counter;
+  nk.dead_letters.store(old.dead_letters.load());
+  nk.active_total_ns.store(old.active_total_ns.load());
+  Slot s;
+  for (const Slot& d : old.deferred) {
+    if (nk.input->try_enqueue(d) != QueueStatus::Ok) throw RuntimeError("migrate '" + name + "': input overflow");
+    ++report.queued_messages;
+  }
+  while (old.input->try_dequeue(s) == QueueStatus::Ok) {
+    if (nk.input->try_enqueue(s) != QueueStatus::Ok) throw RuntimeError("migrate '" + name + "': input overflow");
+    ++report.queued_messages;
+  }
+  while (old.output->try_dequeue(s) == QueueStatus::Ok) {
+    if (nk.output->try_enqueue(s) != QueueStatus::Ok) throw RuntimeError("migrate '" + name + "': output overflow");
+    ++report.queued_messages;
+  }
+  // 5. Publish the kernel at its new place, then let senders in.
+  CpuKernel* raw = moved.get();
+  std::unique_ptr<CpuKernel> retired = std::move(kernels_[old.id]);
+  kernels_[raw->id] = std::move(moved);
+  table_[raw->id].store(raw, std::memory_order_seq_cst);
+  broker_.add_route(raw->id, raw);
+  pick_worker(to, -1)->add(raw);
+  if (was_active) {
+    raw->active_since_ns.store(monotonic_ns());
+    raw->state.store(KernelState::Active);
+    atomics::store_release(raw->control.is_active, 1u);
+    if (Worker* w = raw->worker.load()) w->notify();
+  } else {
+    raw->state.store(retired->state.load());
+  }
+  // 6. Nobody may still hold the old object before it is freed.
+  wait_host_readers();
+  for (auto& w : workers_) w->quiesce();
+  retired.reset();
+  report.duration = std::chrono::steady_clock::now() - t0;
+  return report;
+}
 
 }  // namespace rk::cpu

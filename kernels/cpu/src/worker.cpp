@@ -137,8 +137,9 @@ void Broker::remove_route(KernelId id) { routes_[id].store(nullptr, std::memory_
 
 SendStatus Broker::try_deliver(KernelId target, const Slot& message) {
   if (target >= kMaxKernels) return SendStatus::UnknownKernel;
-  CpuKernel* k = routes_[target].load(std::memory_order_acquire);
+  CpuKernel* k = routes_[target].load(std::memory_order_seq_cst);
   if (k == nullptr) return SendStatus::UnknownKernel;
+  if (k->moving.load(std::memory_order_seq_cst)) return SendStatus::Full;  // migrating: retry later
   switch (k->input->try_enqueue(message)) {
     case QueueStatus::Ok: break;
     case QueueStatus::Closed: return SendStatus::Closed;

@@ -21,17 +21,19 @@ RK_HOST_DEVICE constexpr bool operator==(const MessageId& a, const MessageId& b)
 RK_HOST_DEVICE constexpr bool operator!=(const MessageId& a, const MessageId& b) { return !(a == b); }
 static_assert(sizeof(MessageId) == 16);
 
-/// The seed's four priority levels (0–255, higher is more urgent).
+/// The seed's four priority levels (0–255, higher is more urgent). The seed's range comments put its
+/// own Normal (128) inside the High range (128–191); here the class boundaries are moved so each named
+/// level falls in its own class: Low 0–63, Normal 64–159, High 160–191, Critical 192–255.
 namespace priority {
 inline constexpr std::uint8_t kLow = 32;       //   0 –  63: batch processing
-inline constexpr std::uint8_t kNormal = 128;   //  64 – 127: default
-inline constexpr std::uint8_t kHigh = 160;     // 128 – 191: interactive
+inline constexpr std::uint8_t kNormal = 128;   //  64 – 159: default
+inline constexpr std::uint8_t kHigh = 160;     // 160 – 191: interactive
 inline constexpr std::uint8_t kCritical = 224; // 192 – 255: system messages
 }  // namespace priority
 
 enum class PriorityClass : std::uint8_t { Low, Normal, High, Critical };
 RK_HOST_DEVICE constexpr PriorityClass priority_class(std::uint8_t p) {
-  return p < 64 ? PriorityClass::Low : p < 128 ? PriorityClass::Normal : p < 192 ? PriorityClass::High
+  return p < 64 ? PriorityClass::Low : p < 160 ? PriorityClass::Normal : p < 192 ? PriorityClass::High
                                                                               : PriorityClass::Critical;
 }
 

@@ -38,7 +38,12 @@ RK_HOST_DEVICE constexpr QueueTier downgrade(QueueTier t) {
 /// (ExtraLarge when none does).
 RK_HOST_DEVICE constexpr QueueTier for_throughput(std::uint64_t messages_per_second,
                                                   std::uint64_t target_headroom_ms) {
-  const std::uint64_t needed = (messages_per_second * target_headroom_ms + 999) / 1000;
+  // messages_per_second × target_headroom_ms / 1000, rounded up, without overflowing.
+  const std::uint64_t whole = (messages_per_second / 1000) * target_headroom_ms;
+  if (target_headroom_ms != 0 && whole / target_headroom_ms != messages_per_second / 1000) return QueueTier::ExtraLarge;
+  const std::uint64_t rest = ((messages_per_second % 1000) * target_headroom_ms + 999) / 1000;
+  if (whole > ~std::uint64_t{0} - rest) return QueueTier::ExtraLarge;
+  const std::uint64_t needed = whole + rest;
   for (QueueTier t : {QueueTier::Small, QueueTier::Medium, QueueTier::Large}) {
     if (needed <= capacity(t)) return t;
   }

@@ -286,9 +286,9 @@ class RingBase {
     s.latency_samples = atomics::load_relaxed(st_->latency_samples);
     const std::uint64_t sum = atomics::load_relaxed(st_->latency_sum_ns);
     s.average_latency_ns = s.latency_samples ? sum / s.latency_samples : 0;
-    const std::uint64_t depth = size();
-    const std::uint64_t peak = atomics::load_relaxed(st_->peak_depth);
-    s.peak_depth = peak > depth ? peak : depth;
+    // Reading the statistics is a sample too: keep it, so the reported peak never goes down.
+    atomics::fetch_max_relaxed(st_->peak_depth, size());
+    s.peak_depth = atomics::load_relaxed(st_->peak_depth);
     return s;
   }
 
@@ -315,8 +315,13 @@ class RingBase {
   }
 
   RK_HOST_DEVICE void sample_on_enqueue(std::uint64_t pos) {
+    // The consumer frees a slot before it advances head, so pos + 1 − head can read one more than the
+    // capacity for an instant: cap the sample.
     const std::uint64_t head = atomics::load_relaxed(st_->head);
-    if (pos + 1 > head) atomics::fetch_max_relaxed(st_->peak_depth, pos + 1 - head);
+    if (pos + 1 > head) {
+      const std::uint64_t depth = pos + 1 - head;
+      atomics::fetch_max_relaxed(st_->peak_depth, depth < capacity_ ? depth : std::uint64_t{capacity_});
+    }
     if (ts_ != nullptr) atomics::store_relaxed(ts_[pos & mask_], monotonic_ns());
   }
 

@@ -16,6 +16,7 @@
 
 #include "rk/core/context.hpp"
 #include "rk/core/control_block.hpp"
+#include "rk/core/device.hpp"
 #include "rk/core/message.hpp"
 #include "rk/core/ring.hpp"
 #include "rk/core/uuid.hpp"
@@ -118,6 +119,16 @@ inline const char* to_string(KernelState s) {
   return "?";
 }
 
+/// What a live migration did (MultiGpuCoordinator records it as an event).
+struct MigrationReport {
+  std::string kernel;
+  std::uint32_t from_device = 0;
+  std::uint32_t to_device = 0;
+  std::uint64_t state_bytes = 0;       ///< handler state copied
+  std::uint64_t queued_messages = 0;   ///< input and output messages moved with it
+  std::chrono::nanoseconds duration{0};  ///< senders saw the kernel as busy (Full) for this long
+};
+
 struct KernelStatus {
   std::string name;
   KernelId id = 0;
@@ -189,6 +200,13 @@ class RingKernelRuntime {
   virtual std::vector<std::string> list_kernels() const = 0;
   /// Take the dead letters collected so far.
   virtual std::vector<DeadLetter> drain_dead_letters() = 0;
+
+  /// The devices this runtime runs kernels on.
+  virtual std::vector<DeviceProperties> devices() const = 0;
+  /// Move a launched kernel to another device: quiesce it, checkpoint its state and queued messages,
+  /// move them, resume. No message is lost or duplicated and per-sender order is kept (senders see the
+  /// kernel as Full while it moves and retry). Throws RuntimeError when the backend cannot.
+  virtual MigrationReport migrate(const std::string& name, std::uint32_t device) = 0;
 
   /// Blocking send of a slot: retries while the input ring is full, until `timeout`.
   SendStatus send(KernelId kernel, Slot& message, std::chrono::nanoseconds timeout);

@@ -29,6 +29,11 @@ class KernelBody {
  public:
   virtual ~KernelBody() = default;
   virtual void handle(CpuContext& ctx, const Slot& message) = 0;
+  /// A copy of the handler and its state (migration checkpoint); throws when the type cannot be copied.
+  virtual std::unique_ptr<KernelBody> clone() const = 0;
+  /// Bytes of handler state a checkpoint copies.
+  virtual std::size_t state_bytes() const = 0;
+  virtual bool copyable() const = 0;
 };
 
 template <class H>
@@ -37,6 +42,15 @@ class HandlerBody final : public KernelBody {
   template <class... A>
   explicit HandlerBody(A&&... args) : handler_(std::forward<A>(args)...) {}
   void handle(CpuContext& ctx, const Slot& message) override { handler_(ctx, message); }
+  std::unique_ptr<KernelBody> clone() const override {
+    if constexpr (std::is_copy_constructible_v<H>) {
+      return std::make_unique<HandlerBody<H>>(handler_);
+    } else {
+      throw RuntimeError("handler type cannot be copied, so its kernel cannot migrate");
+    }
+  }
+  std::size_t state_bytes() const override { return sizeof(H); }
+  bool copyable() const override { return std::is_copy_constructible_v<H>; }
   H& handler() { return handler_; }
 
  private:
@@ -110,7 +124,7 @@ class ThreadGroup {
 class CpuKernel {
  public:
   CpuKernel(CpuRuntime& runtime, std::string name, KernelId id, std::uint32_t launch_generation, Dim3 grid,
-            Dim3 block, const LaunchOptions& opts, std::unique_ptr<KernelBody> body);
+            Dim3 block, const LaunchOptions& opts, std::uint32_t device, std::unique_ptr<KernelBody> body);
   ~CpuKernel();
 
   // Identity and configuration.
@@ -119,6 +133,7 @@ class CpuKernel {
   const KernelId id;
   const Dim3 grid, block;
   const LaunchOptions options;
+  const std::uint32_t device;  ///< the simulated device the kernel runs on
 
   // Shared with the host (as they would be in mapped memory on a GPU).
   ControlBlock control{};
@@ -141,6 +156,8 @@ class CpuKernel {
   alignas(kCacheLine) std::atomic<KernelState> state{KernelState::Launched};
   std::atomic<Worker*> worker{nullptr};
   std::atomic<std::uint64_t> dead_letters{0};
+  /// Set while the kernel migrates: senders get Full (and retry), host receivers Empty.
+  std::atomic<bool> moving{false};
   /// One host thread consumes `output` at a time; written on every receive, so on its own line.
   alignas(kCacheLine) std::atomic_flag receive_lock = ATOMIC_FLAG_INIT;
   alignas(kCacheLine) std::uint64_t launched_ns = 0;

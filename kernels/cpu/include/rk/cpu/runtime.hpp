@@ -20,14 +20,24 @@
 namespace rk::cpu {
 
 struct CpuRuntimeConfig {
-  std::uint32_t workers = 0;             ///< worker threads; 0 = one per hardware thread
+  std::uint32_t devices = 1;             ///< simulated devices, each with its own workers and arena
+  std::uint32_t workers = 0;             ///< worker threads per device; 0 = hardware threads / devices (≥ 1)
   std::uint32_t spin_rounds = 2000;      ///< adaptive idle: polls with `pause` before yielding
   std::uint32_t yield_rounds = 200;      ///< adaptive idle: polls with yield before parking
   std::chrono::microseconds park_timeout{5000};  ///< a parked worker re-checks at least this often
   std::chrono::milliseconds command_timeout{5000};  ///< deactivate/terminate wait at most this long
   std::uint32_t max_threads_per_kernel = 4096;   ///< simulated threads (grid × block) per kernel
   std::size_t dead_letter_capacity = 65536;      ///< kept for drain_dead_letters(); beyond: counted
-  std::uint32_t device_index = 0;                ///< which simulated device this runtime is
+  std::uint64_t arena_bytes = 256ull << 20;      ///< per device (reserved lazily: pages are touched on use)
+  int rank = 0;                                  ///< MPI rank these devices belong to
+};
+
+/// One simulated device: its workers and its memory arena.
+struct SimDevice {
+  DeviceProperties properties;
+  std::vector<Worker*> workers;
+  std::byte* memory = nullptr;
+  std::unique_ptr<MemoryArena> arena;
 };
 
 /// A worker thread: runs the kernels assigned to it round robin.
@@ -119,6 +129,15 @@ class CpuRuntime final : public RingKernelRuntime {
     });
   }
   void register_factory(const std::string& type_name, KernelFactory f);
+  /// Adapter for workloads' `register_kernel_types(registrar)` templates: `r.template add<H>(name)`.
+  struct Registrar {
+    CpuRuntime& rt;
+    template <class H>
+    void add(const std::string& type_name) {
+      rt.register_kernel_type<H>(type_name);
+    }
+  };
+  Registrar registrar() { return Registrar{*this}; }
   std::vector<std::string> kernel_types() const;
 
   /// Create a barrier kernels can meet at; returns its id for CpuContext::named_barrier.
@@ -139,6 +158,8 @@ class CpuRuntime final : public RingKernelRuntime {
   TelemetrySnapshot telemetry(const std::string& name) const override;
   std::vector<std::string> list_kernels() const override;
   std::vector<DeadLetter> drain_dead_letters() override;
+  std::vector<DeviceProperties> devices() const override;
+  MigrationReport migrate(const std::string& name, std::uint32_t device) override;
   using RingKernelRuntime::receive;
   using RingKernelRuntime::send;
 
@@ -158,6 +179,11 @@ class CpuRuntime final : public RingKernelRuntime {
   Broker& broker() { return broker_; }
   HlcClock& host_clock() { return host_clock_; }
   std::size_t worker_count() const { return workers_.size(); }
+  std::uint32_t device_count() const { return static_cast<std::uint32_t>(devices_.size()); }
+  /// The memory arena of a device (payloads passed by reference live there).
+  MemoryArena& arena(std::uint32_t device) { return *devices_.at(device).arena; }
+  /// Kernels launched on each device (load for placement).
+  std::vector<std::uint32_t> kernels_per_device() const;
 
  private:
   CpuKernel& find_locked(const std::string& name) const;
@@ -172,6 +198,8 @@ class CpuRuntime final : public RingKernelRuntime {
   }
   void wait_for(const std::function<bool()>& done, const std::string& what, const std::string& name);
   void terminate_locked(CpuKernel& k);
+  Worker* pick_worker(std::uint32_t device, int pinned_worker);
+  void wait_host_readers() const;
 
   CpuRuntimeConfig cfg_;
   HlcClock host_clock_;
@@ -187,6 +215,7 @@ class CpuRuntime final : public RingKernelRuntime {
   std::mutex barrier_mutex_;
   std::vector<std::unique_ptr<NamedBarrier>> barriers_;
   std::vector<std::unique_ptr<Worker>> workers_;
+  std::vector<SimDevice> devices_;
 };
 
 }  // namespace rk::cpu
