@@ -90,11 +90,14 @@ int main(int argc, char** argv) {
       int rc = 0;
       for (const auto& p : validate_paths) {
         try {
-          const auto sc = rk::scenario::load_scenario(p, validate_sets, rk::harness::validation_context());
-          std::cout << p << ": ok (" << sc.kernels.size() << " kernels, " << sc.routes.size() << " routes, workload "
-                    << (sc.workload.name.empty() ? "none" : sc.workload.name) << ")\n";
+          const auto sc = rk::harness::validate_scenario(p, validate_sets);
+          std::cout << p << ": ok (" << sc.kernels.size() << " kernels on " << sc.devices << " device(s), "
+                    << sc.routes.size() << " routes, workload " << sc.workload.name << ")\n";
         } catch (const rk::scenario::ScenarioError& e) {
           std::cerr << e.what() << "\n";
+          rc = rk::harness::kExitInvalidInput;
+        } catch (const rk::harness::InputError& e) {
+          std::cerr << "ringkernel: error: " << e.what() << "\n";
           rc = rk::harness::kExitInvalidInput;
         }
       }

@@ -99,12 +99,9 @@ TEST_P(MalformedScenario, RunExits2WithLocationAndNoResults) {
 INSTANTIATE_TEST_SUITE_P(Cli, MalformedScenario, ::testing::ValuesIn(malformed_cases()),
                          [](const auto& info) { return std::string(info.param.name); });
 
-// HARNESS BUG (disabled): `ringkernel validate` only parses the scenario (harness/cli/main.cpp, the
-// `validate` branch calls rk::scenario::load_scenario and nothing else); workload parameters and the
-// workload's topology checks run only in Workload::configure() inside run_scenario
-// (harness/runtime/src/driver.cpp). So `validate` prints "ok" and exits 0 for a file that `run` rejects
-// with exit 2 (e.g. `payload_bytes: 2` for ping_pong, or a ping_pong without an `echo` kernel).
-TEST(CliValidate, DISABLED_ValidateFindsWorkloadErrors) {
+// Regression: `validate` used to parse the scenario only, so workload-level errors (parameters,
+// topology) passed `validate` but failed `run` with exit 2.
+TEST(CliValidate, ValidateFindsWorkloadErrors) {
   for (const auto& c : malformed_cases()) {
     if (!c.workload_level) continue;
     TempDir dir;
@@ -146,12 +143,9 @@ TEST(CliInput, NonexistentScenario) {
 
 TEST(CliInput, ScenarioIsADirectory) { expect_invalid({"run", kSourceDir.string()}, "error"); }
 
-// HARNESS BUG (disabled): `--output` naming an existing directory is not checked up front. The whole run
-// executes, ResultsFile::finish() then fails in rename(2) ("rename of 'D.tmp' to 'D' failed: Is a
-// directory", harness/record/src/results_file.cpp, FileState::finish), the driver reports "run failed"
-// (exit 1), and `D.tmp` is left behind holding status = "complete" -- a stray .tmp that SCHEMA.md says
-// only a crash leaves. Expected: refused as invalid command line (exit 2) before anything is created.
-TEST(CliInput, DISABLED_OutputIsADirectory) {
+// Regression: an --output naming a directory used to run the whole scenario and then fail the rename,
+// leaving a stray .tmp; it is now refused up front as invalid input.
+TEST(CliInput, OutputIsADirectory) {
   TempDir dir;
   fs::create_directory(dir / "out.h5");
   const auto r = run_cli({"run", shipped("ping_pong"), "--set", "iterations=10", "--set", "warmup=0s", "--set",
@@ -173,10 +167,10 @@ TEST(CliInput, UnknownBackendOption) {
   expect_invalid({"run", shipped("ping_pong"), "--backend", "opencl"}, "backend");
 }
 
-TEST(CliInput, TwoDevicesRefused) {
+TEST(CliInput, KernelOnMissingDeviceRefused) {
   TempDir dir;
-  write_text(dir / "two.yaml", with_line(2, "backend: cpu\ndevices: 2\nallow_simulated_devices: true"));
-  expect_invalid({"run", (dir / "two.yaml").string()}, "devices");
+  write_text(dir / "two.yaml", with_line(2, "backend: cpu\ndevices: 2"));
+  expect_invalid({"run", (dir / "two.yaml").string(), "--set", "kernels.0.device=2"}, "device");
 }
 
 TEST(CliInput, UnknownOptionAndSubcommand) {

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "catalog.hpp"
+#include "rk/harness/coordinator.hpp"
 #include "rk/record/record.hpp"
 #include "system_info.hpp"
 
@@ -120,8 +121,18 @@ class Control final : public workloads::RunControl {
 };
 
 struct PlannedKernel {
-  const scenario::KernelSpec* spec;
+  std::size_t index;  ///< into Scenario::kernels
   LaunchOptions options;
+};
+
+/// A scenario loaded, checked and turned into a launch plan, with its workload configured.
+struct Prepared {
+  scenario::Scenario sc;
+  std::string backend;
+  std::unique_ptr<workloads::Workload> workload;
+  workloads::Topology topo;
+  std::vector<PlannedKernel> planned;
+  workloads::RunLimits limits;
 };
 
 IdleStrategy to_idle(scenario::IdlePolicy p) {
@@ -156,12 +167,13 @@ std::vector<PlannedKernel> plan(const scenario::Scenario& sc, workloads::Topolog
     info.id = static_cast<KernelId>(i);
     info.device = k.device < 0 ? 0 : k.device;
     topo.kernels.push_back(info);
-    PlannedKernel p{&k, {}};
+    PlannedKernel p{i, {}};
     p.options.kernel_type = k.type;
     p.options.input_capacity = k.queue_capacity;
     p.options.output_capacity = std::max<std::uint32_t>(k.queue_capacity, 1024);
     p.options.idle = to_idle(k.idle);
     p.options.requested_id = static_cast<int>(i);
+    p.options.device = k.device;
     for (const auto& [key, value] : k.params.entries()) p.options.params.set(key, param_text(value));
     out.push_back(std::move(p));
   }
@@ -326,6 +338,73 @@ class Sampler {
   std::thread thread_;
 };
 
+/// Performs the scenario's timed migrations and load-triggered rebalancing while the workload runs.
+class MigrationDriver {
+ public:
+  MigrationDriver(MultiGpuCoordinator& coord, const scenario::CoordinatorSpec& spec, workloads::ResultSink& sink,
+                  Control& ctl)
+      : coord_(coord), spec_(spec), sink_(sink), ctl_(ctl) {
+    if (!spec_.migrations.empty() || spec_.rebalance_threshold > 0) thread_ = std::thread([this] { loop(); });
+  }
+  ~MigrationDriver() { stop(); }
+  void stop() {
+    {
+      std::lock_guard lk(mu_);
+      stopped_ = true;
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  void loop() {
+    std::vector<scenario::MigrationSpec> pending = spec_.migrations;
+    std::sort(pending.begin(), pending.end(), [](const auto& a, const auto& b) { return a.at < b.at; });
+    std::size_t next = 0;
+    auto next_rebalance = std::chrono::nanoseconds(spec_.rebalance_interval);
+    std::unique_lock lk(mu_);
+    while (!stopped_) {
+      const auto now = std::chrono::nanoseconds(ctl_.now_ns());
+      std::chrono::nanoseconds wake = std::chrono::milliseconds(50);
+      if (next < pending.size()) wake = std::min(wake, pending[next].at - std::min(pending[next].at, now));
+      if (spec_.rebalance_threshold > 0) wake = std::min(wake, next_rebalance - std::min(next_rebalance, now));
+      if (wake.count() > 0) {
+        cv_.wait_for(lk, wake);
+        continue;
+      }
+      lk.unlock();
+      try {
+        if (next < pending.size() && pending[next].at <= now) {
+          const auto& m = pending[next++];
+          record(coord_.migrate(m.kernel, static_cast<std::uint32_t>(m.to)), "scheduled");
+        } else if (spec_.rebalance_threshold > 0) {
+          coord_.observe();
+          if (auto r = coord_.rebalance(spec_.rebalance_threshold)) record(*r, "load threshold");
+          next_rebalance = now + spec_.rebalance_interval;
+        }
+      } catch (const std::exception& e) {
+        sink_.event("error", "migration", "", e.what());
+      }
+      lk.lock();
+    }
+  }
+  void record(const MigrationReport& r, const char* why) {
+    sink_.event("info", "migration", r.kernel,
+                std::string(why) + ": device " + std::to_string(r.from_device) + " -> " + std::to_string(r.to_device) +
+                    ", " + std::to_string(r.state_bytes) + " state bytes, " + std::to_string(r.queued_messages) +
+                    " queued messages, " + std::to_string(r.duration.count()) + " ns");
+  }
+
+  MultiGpuCoordinator& coord_;
+  const scenario::CoordinatorSpec& spec_;
+  workloads::ResultSink& sink_;
+  Control& ctl_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopped_ = false;
+  std::thread thread_;
+};
+
 /// Let kernels finish what is queued (bounded by the drain timeout).
 bool drain(cpu::CpuRuntime& rt, const scenario::Scenario& sc) {
   const auto deadline = Clock::now() + sc.drain_timeout;
@@ -346,6 +425,7 @@ void print_summary(std::ostream& out, const scenario::Scenario& sc, const RunRes
                    const workloads::Verification& v) {
   std::vector<std::pair<std::string, std::string>> rows = {
       {"scenario", sc.name}, {"workload", sc.workload.name}, {"backend", "cpu"},
+      {"devices", std::to_string(sc.devices) + (sc.devices > 1 ? " (simulated)" : "")},
       {"status", r.status},  {"duration", std::to_string(seconds).substr(0, 6) + " s"}};
   for (const auto& f : v.figures) rows.push_back(f);
   rows.emplace_back("verification", v.ok ? "passed" : "FAILED");
@@ -358,40 +438,57 @@ void print_summary(std::ostream& out, const scenario::Scenario& sc, const RunRes
   if (!r.error.empty() && v.failures.empty()) out << "  error: " << r.error << "\n";
 }
 
+Prepared prepare(const std::filesystem::path& path, const std::vector<std::string>& overrides,
+                 const std::string& backend_override) {
+  Prepared p;
+  p.sc = scenario::load_scenario(path, overrides, validation_context());
+  const scenario::Scenario& sc = p.sc;
+  std::string backend = backend_override.empty() ? std::string(scenario::to_string(sc.backend)) : backend_override;
+  if (backend == "cuda")
+    throw InputError(sc.source_path + ": backend 'cuda' is not available: this executable runs ring kernels on the "
+                     "CPU backend only (the CUDA device code is compiled but its host runtime is not built yet)");
+  if (backend != "auto" && backend != "cpu") throw InputError("unknown backend '" + backend + "' (use auto, cpu or cuda)");
+  p.backend = "cpu";
+  for (const auto& k : sc.kernels)
+    if (k.device >= sc.devices)
+      throw scenario::ScenarioError(k.where, "kernel '" + k.id + "' is placed on device " + std::to_string(k.device) +
+                                                 " but the scenario has " + std::to_string(sc.devices) + " device(s)");
+  if (sc.workload.name.empty()) throw scenario::ScenarioError(sc.workload.where, "the scenario names no workload");
+  for (const auto& w : registered_workloads())
+    if (w.name == sc.workload.name) p.workload = w.create();
+  p.planned = plan(sc, p.topo);
+  p.limits.duration = sc.duration;
+  p.limits.iterations = sc.iterations;
+  p.limits.warmup = sc.warmup;
+  p.limits.drain_timeout = sc.drain_timeout;
+  p.limits.seed = sc.seed;
+  for (const auto& pr : sc.probes.latency)
+    p.limits.latency_probes.push_back({pr.name, pr.from.is_host() ? "host" : pr.from.name, pr.to.is_host() ? "host" : pr.to.name});
+  ScenarioParams params(sc.workload);
+  p.workload->configure(params, p.topo, p.limits);  // workload input errors surface here, before any file exists
+  return p;
+}
+
 }  // namespace
 
-RunResult run_scenario(const RunOptions& opts, std::ostream& out) {
-  scenario::Scenario sc = scenario::load_scenario(opts.scenario, opts.overrides, validation_context());
-  std::string backend = opts.backend.empty() ? std::string(scenario::to_string(sc.backend)) : opts.backend;
-  if (backend == "cuda")
-    throw InputError("backend 'cuda' is not available: this executable runs ring kernels on the CPU backend only "
-                     "(the CUDA device code is compiled but its host runtime is not built yet)");
-  if (backend != "auto" && backend != "cpu") throw InputError("unknown backend '" + backend + "' (use auto, cpu or cuda)");
-  backend = "cpu";
-  if (sc.devices != 1)
-    throw InputError("devices: " + std::to_string(sc.devices) +
-                     ": this build runs one device; multi-device runs need the coordinator, which is not built yet");
-  if (sc.workload.name.empty()) throw scenario::ScenarioError(sc.workload.where, "the scenario names no workload");
+scenario::Scenario validate_scenario(const std::filesystem::path& path, const std::vector<std::string>& overrides) {
+  return prepare(path, overrides, "").sc;
+}
 
-  std::unique_ptr<workloads::Workload> workload;
-  for (const auto& w : registered_workloads())
-    if (w.name == sc.workload.name) workload = w.create();
-  workloads::Topology topo;
-  std::vector<PlannedKernel> planned = plan(sc, topo);
-  workloads::RunLimits limits;
-  limits.duration = sc.duration;
-  limits.iterations = sc.iterations;
-  limits.warmup = sc.warmup;
-  limits.drain_timeout = sc.drain_timeout;
-  limits.seed = sc.seed;
-  for (const auto& p : sc.probes.latency)
-    limits.latency_probes.push_back({p.name, p.from.is_host() ? "host" : p.from.name, p.to.is_host() ? "host" : p.to.name});
-  ScenarioParams params(sc.workload);
-  workload->configure(params, topo, limits);  // input errors surface here, before any file exists
+RunResult run_scenario(const RunOptions& opts, std::ostream& out) {
+  Prepared prepared = prepare(opts.scenario, opts.overrides, opts.backend);
+  const scenario::Scenario& sc = prepared.sc;
+  const std::string backend = prepared.backend;
+  std::unique_ptr<workloads::Workload>& workload = prepared.workload;
+  const std::vector<PlannedKernel>& planned = prepared.planned;
+  const std::filesystem::path output = opts.output.empty() ? std::filesystem::path(default_output(sc)) : opts.output;
+  std::error_code ec;
+  if (std::filesystem::is_directory(output, ec))
+    throw InputError("--output " + output.string() + " is a directory; give a file name");
 
   // From here on everything is recorded; failures end the run as `failed`, not as a crash.
   RunResult result;
-  result.results = opts.output.empty() ? std::filesystem::path(default_output(sc)) : opts.output;
+  result.results = output;
   record::RunInfo info;
   info.scenario_yaml = sc.source_text;
   info.argv = opts.argv;
@@ -401,45 +498,62 @@ RunResult run_scenario(const RunOptions& opts, std::ostream& out) {
   info.git_dirty = git_dirty();
   info.build_type = build_type();
   info.versions = library_versions();
-  record::ResultsFile file = record::ResultsFile::create(result.results, info);
+  auto create = [&] {
+    try {
+      return record::ResultsFile::create(result.results, info);
+    } catch (const record::RecordError& e) {
+      throw InputError("cannot create the results file: " + std::string(e.what()));
+    }
+  };
+  record::ResultsFile file = create();
   file.set_attr("scenario_name", sc.name);
   file.set_attr("workload", sc.workload.name);
   file.set_attr("seed", static_cast<std::int64_t>(sc.seed));
 
   cpu::CpuRuntimeConfig cfg;
   cfg.command_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(sc.drain_timeout) + std::chrono::seconds(1);
+  cfg.devices = static_cast<std::uint32_t>(sc.devices);
   cpu::CpuRuntime rt(cfg);
-  record::DeviceInfo dev;
-  dev.index = 0;
-  dev.name = "cpu-sim-0";
-  dev.kind = "cpu-simulated";
-  dev.memory_bytes = memory_bytes();
-  dev.clock_khz = cpu_clock_khz();
-  dev.multiprocessor_count = static_cast<std::uint32_t>(rt.worker_count());
-  dev.cpu_model = cpu_model();
-  dev.host = info.hostname;
-  file.add_device(dev);
+  for (const DeviceProperties& d : rt.devices()) {
+    record::DeviceInfo dev;
+    dev.index = d.index;
+    dev.name = d.name;
+    dev.kind = d.kind;
+    dev.memory_bytes = d.memory_bytes;
+    dev.clock_khz = cpu_clock_khz();
+    dev.multiprocessor_count = d.compute_units;
+    dev.cpu_model = cpu_model();
+    dev.rank = d.rank;
+    dev.host = info.hostname;
+    file.add_device(dev);
+  }
+  MultiGpuCoordinator coordinator(rt, parse_load_balancing(sc.coordinator.placement).value_or(LoadBalancing::LeastLoaded));
   register_kernel_types(rt);
   FileSink sink(file, sc.workload.name);
 
   const auto origin = Clock::now();
   Control ctl(origin);
+  file.set_attr("placement", std::string(to_string(parse_load_balancing(sc.coordinator.placement).value_or(LoadBalancing::LeastLoaded))));
   workloads::Verification verification;
   bool interrupted = false;
   try {
-    for (auto& p : planned) {
-      rt.launch(p.spec->id, Dim3{p.spec->grid.x, p.spec->grid.y, p.spec->grid.z},
-                Dim3{p.spec->block.x, p.spec->block.y, p.spec->block.z}, p.options);
-      sink.event("info", "lifecycle", p.spec->id, "launched (" + p.spec->type + ")");
+    for (const auto& p : planned) {
+      const scenario::KernelSpec& k = sc.kernels[p.index];
+      LaunchOptions o = p.options;
+      o.device = static_cast<int>(coordinator.place(k.id, k.device));
+      rt.launch(k.id, Dim3{k.grid.x, k.grid.y, k.grid.z}, Dim3{k.block.x, k.block.y, k.block.z}, o);
+      sink.event("info", "lifecycle", k.id, "launched (" + k.type + ") on device " + std::to_string(o.device));
     }
-    for (auto& p : planned) {
-      rt.activate(p.spec->id);
-      sink.event("info", "lifecycle", p.spec->id, "activated");
+    for (const auto& p : planned) {
+      rt.activate(sc.kernels[p.index].id);
+      sink.event("info", "lifecycle", sc.kernels[p.index].id, "activated");
     }
     {
       Sampler sampler(rt, file, sc, ctl, opts.progress);
+      MigrationDriver migrations(coordinator, sc.coordinator, sink, ctl);
       sink.event("info", "lifecycle", "", "run started");
       workload->run(rt, ctl, sink);
+      migrations.stop();
       interrupted = stop_flag().load();
       if (interrupted) {
         sink.event("warning", "lifecycle", "", "interrupted: draining");
@@ -447,13 +561,14 @@ RunResult run_scenario(const RunOptions& opts, std::ostream& out) {
       }
       sampler.stop();
     }
-    for (auto& p : planned) {
-      const auto st = rt.status(p.spec->id);
+    for (const auto& p : planned) {
+      const std::string& id = sc.kernels[p.index].id;
+      const auto st = rt.status(id);
       if (st.error_count)
-        sink.event("error", "error", p.spec->id, std::to_string(st.error_count) + " handler errors, last code " +
-                                                     std::to_string(static_cast<int>(st.last_error)));
-      rt.terminate(p.spec->id);
-      sink.event("info", "lifecycle", p.spec->id, "terminated");
+        sink.event("error", "error", id, std::to_string(st.error_count) + " handler errors, last code " +
+                                             std::to_string(static_cast<int>(st.last_error)));
+      rt.terminate(id);
+      sink.event("info", "lifecycle", id, "terminated");
     }
     for (const auto& d : rt.drain_dead_letters())
       sink.event("warning", "dead_letter", std::to_string(d.message.header.source_kernel),

@@ -6,6 +6,7 @@
 #include "text.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 #include <map>
 #include <system_error>
 #include <unordered_map>
@@ -20,7 +21,11 @@ using Names = std::vector<std::string_view>;
 const Names top_keys{"name",          "description", "backend",    "devices",
                      "allow_simulated_devices",      "seed",       "duration",
                      "iterations",    "warmup",      "drain_timeout", "kernels",
-                     "routes",        "probes",      "workload"};
+                     "routes",        "probes",      "workload",   "coordinator"};
+const Names coordinator_keys{"placement", "migrations", "rebalance"};
+const Names migration_keys{"kernel", "to", "at"};
+const Names rebalance_keys{"threshold", "interval"};
+const Names placement_names{"first_available", "round_robin", "least_loaded", "memory_based", "pinned"};
 const Names kernel_keys{"id",    "type",           "device",     "grid", "block",
                         "queue_capacity", "queue_tier", "idle", "params"};
 const Names route_keys{"from", "to", "rule"};
@@ -268,6 +273,7 @@ class Validator {
     if (const Node* routes = root.find("routes")) this->routes(*routes);
     if (const Node* probes = root.find("probes")) this->probes(*probes);
     if (const Node* workload = root.find("workload")) this->workload(*workload);
+    if (const Node* c = root.find("coordinator")) coordinator(*c);
   }
 
  private:
@@ -464,6 +470,56 @@ class Validator {
                          to_string(it->second) + ")");
     }
     out_.kernels.push_back(std::move(spec));
+  }
+
+  /// `coordinator`: placement policy, timed migrations, load-triggered rebalancing.
+  void coordinator(const Node& node) {
+    expect_mapping(node, "coordinator");
+    check_keys(node, coordinator_keys, "'coordinator'");
+    CoordinatorSpec& c = out_.coordinator;
+    c.where = node.where;
+    if (const Node* n = node.find("placement")) {
+      c.placement = std::string(placement_names[get_choice(*n, "coordinator.placement", placement_names)]);
+      if (c.placement == "pinned") {
+        for (const KernelSpec& k : out_.kernels)
+          if (k.device < 0) fail(n->where, "placement 'pinned' needs a 'device' on every kernel; '" + k.id + "' has none");
+      }
+    }
+    if (const Node* list = node.find("migrations")) {
+      if (!list->is_sequence()) fail(list->where, "'coordinator.migrations' must be a list (got " + describe(*list) + ")");
+      for (std::size_t i = 0; i < list->items.size(); ++i) {
+        const Node& m = list->items[i];
+        const std::string path = indexed("coordinator.migrations", i);
+        expect_mapping(m, path);
+        check_keys(m, migration_keys, q(path));
+        MigrationSpec spec;
+        spec.where = m.where;
+        const Node* kernel = m.find("kernel");
+        const Node* to = m.find("to");
+        const Node* at = m.find("at");
+        if (!kernel || !to || !at) fail(m.where, q(path) + " needs 'kernel', 'to' and 'at'");
+        spec.kernel = get_string(*kernel, join(path, "kernel"));
+        if (!ids_.contains(spec.kernel)) fail(kernel->where, q(join(path, "kernel")) + " names unknown kernel '" + spec.kernel + "'");
+        spec.to = static_cast<int>(get_int(*to, join(path, "to"), 0, out_.devices - 1));
+        spec.at = get_duration(*at, join(path, "at"), 0ns);
+        c.migrations.push_back(std::move(spec));
+      }
+    }
+    if (const Node* r = node.find("rebalance")) {
+      expect_mapping(*r, "coordinator.rebalance");
+      check_keys(*r, rebalance_keys, "'coordinator.rebalance'");
+      const Node* t = r->find("threshold");
+      if (!t) fail(r->where, "'coordinator.rebalance' needs a 'threshold'");
+      if (!t->is_scalar() || !t->plain) fail(t->where, "'coordinator.rebalance.threshold' must be a number (got " + describe(*t) + ")");
+      char* end = nullptr;
+      const double v = std::strtod(t->text.c_str(), &end);
+      if (end == t->text.c_str() || *end != '\0' || !(v > 1.0) || v > 1e6)
+        fail(t->where, "'coordinator.rebalance.threshold' must be a number above 1 (the busiest device's load over the "
+                       "idlest's), got " + t->text);
+      c.rebalance_threshold = v;
+      c.rebalance_interval = std::chrono::milliseconds(100);
+      if (const Node* iv = r->find("interval")) c.rebalance_interval = get_duration(*iv, "coordinator.rebalance.interval", 1ms);
+    }
   }
 
   Endpoint endpoint(const Node& node, const std::string& path) {

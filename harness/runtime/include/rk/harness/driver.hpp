@@ -52,6 +52,10 @@ scenario::ValidationContext validation_context();
 std::vector<workloads::WorkloadInfo> registered_workloads();
 std::vector<std::string> registered_kernel_types();
 
+/// Everything `run` checks before it starts (scenario, backend, devices, workload parameters and
+/// topology), without running: what `ringkernel validate` does. Throws like run_scenario.
+scenario::Scenario validate_scenario(const std::filesystem::path& path, const std::vector<std::string>& overrides);
+
 /// Load, validate and run a scenario. Input errors throw scenario::ScenarioError or InputError
 /// (before any results file exists); everything after that is reported through RunResult.
 RunResult run_scenario(const RunOptions& options, std::ostream& out);

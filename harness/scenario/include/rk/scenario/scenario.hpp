@@ -137,6 +137,26 @@ struct WorkloadSpec {
   }
 };
 
+/// A migration the coordinator performs at a given time into the run.
+struct MigrationSpec {
+  std::string kernel;
+  int to = 0;
+  std::chrono::nanoseconds at{0};
+  SourceLocation where;
+};
+
+/// `coordinator`: how kernels are placed on devices and when they move.
+struct CoordinatorSpec {
+  /// first_available | round_robin | least_loaded | memory_based | pinned
+  std::string placement = "least_loaded";
+  std::vector<MigrationSpec> migrations;
+  /// Load-triggered migration: when the busiest device's message rate exceeds `threshold` times the
+  /// idlest's, move one kernel. 0 turns it off.
+  double rebalance_threshold = 0.0;
+  std::chrono::nanoseconds rebalance_interval{0};
+  SourceLocation where;
+};
+
 /// A validated scenario with all --set overrides applied. See scenarios/README.md for the file
 /// format and every default.
 struct Scenario {
@@ -155,6 +175,7 @@ struct Scenario {
   std::vector<RouteSpec> routes;
   Probes probes;
   WorkloadSpec workload;
+  CoordinatorSpec coordinator;
   /// The scenario as YAML after overrides (comments dropped), for the results file.
   std::string source_text;
   /// The display name errors use: the path given to load_scenario, or parse_scenario's name.

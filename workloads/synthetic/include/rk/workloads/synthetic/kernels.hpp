@@ -178,12 +178,16 @@ struct ForwardKernel {
   }
 };
 
-/// `producer`: on Start{n} emits n Tokens over its routes (round robin, hash or broadcast).
+/// `producer`: on Start{n} owes n more Tokens and emits them over its routes (round robin, hash or
+/// broadcast) while its outbox has room; what it cannot emit yet it emits on the next message (Flush,
+/// Query, Start), so a slow consumer slows the producer down instead of costing tokens.
 struct ProducerKernel {
+  static constexpr std::uint32_t kOutbox = 1024;
   Routes routes;
-  Outbox<1024> outbox;
+  Outbox<kOutbox> outbox;
   std::uint64_t next_seq = 0;
-  std::uint64_t produced = 0;
+  std::uint64_t produced = 0;  ///< tokens handed to the outbox (delivered or waiting there)
+  std::uint64_t owed = 0;      ///< tokens asked for and not generated yet
 
   ProducerKernel() = default;
   explicit ProducerKernel(const KernelParams& p) : routes(p) {}
@@ -196,30 +200,42 @@ struct ProducerKernel {
       ctx.report_error();
       return;
     }
+    if (c.op == Control::Start) owed += c.arg;
     outbox.flush(ctx);
-    if (c.op == Control::Start) {
-      for (std::uint64_t i = 0; i < c.arg; ++i) {
-        const std::uint64_t seq = next_seq++;
-        Slot s{};
-        encode(s, Token{ctx.kernel_id(), 0, seq});
-        if (routes.rule == Rule::Broadcast) {
-          for (std::uint32_t o = 0; o < routes.count; ++o) outbox.send(ctx, routes.ids[o], s);
-          produced += routes.count;
-        } else if (routes.count > 0) {
-          const KernelId target = routes.rule == Rule::Hash ? routes.ids[seq % routes.count]
-                                                            : routes.ids[routes.next++ % routes.count];
-          outbox.send(ctx, target, s);
-          ++produced;
-        }
-      }
-    } else if (c.op == Control::Query) {
+    generate(ctx);
+    if (c.op == Control::Query) {
       Report r{};
       r.kernel = ctx.kernel_id();
       r.sent = outbox.delivered;
-      r.received = produced;  // messages generated (delivered + backlog + lost)
-      r.backlog = outbox.count;
+      r.received = produced;  // tokens generated (delivered + still in the outbox)
+      r.backlog = outbox.count + owed;
       r.lost = outbox.lost;
       reply_report(ctx, in.header, r);
+    }
+  }
+
+ private:
+  template <class Ctx>
+  RK_HOST_DEVICE void generate(Ctx& ctx) {
+    const std::uint32_t per_token = routes.rule == Rule::Broadcast ? routes.count : 1;
+    if (routes.count == 0) {
+      owed = 0;
+      return;
+    }
+    while (owed > 0 && outbox.count + per_token <= kOutbox / 2) {
+      const std::uint64_t seq = next_seq++;
+      --owed;
+      Slot s{};
+      encode(s, Token{ctx.kernel_id(), 0, seq});
+      if (routes.rule == Rule::Broadcast) {
+        for (std::uint32_t o = 0; o < routes.count; ++o) outbox.send(ctx, routes.ids[o], s);
+        produced += routes.count;
+      } else {
+        const KernelId target = routes.rule == Rule::Hash ? routes.ids[seq % routes.count]
+                                                          : routes.ids[routes.next++ % routes.count];
+        outbox.send(ctx, target, s);
+        ++produced;
+      }
     }
   }
 };
@@ -258,17 +274,20 @@ struct ConsumerKernel {
   }
 };
 
-/// `peer` (all_to_all): on Start{rounds} sends `rounds` Tokens to every other peer; checks what it
-/// receives: per-source consecutive sequence numbers and HLC causality (the receive clock after the
-/// merge must be causally after the send timestamp, and each source's timestamps must increase).
+/// `peer` (all_to_all): on Start{rounds} owes `rounds` Tokens to every other peer and sends them while
+/// its outbox has room (the rest on later messages); checks what it receives: per-source consecutive
+/// sequence numbers and HLC causality (the receive clock after the merge must be causally after the send
+/// timestamp, and each source's timestamps must increase).
 struct PeerKernel {
+  static constexpr std::uint32_t kOutbox = 2 * kMaxOutputs;  // room for a full round to every peer
   Routes routes;
-  Outbox<256> outbox;
+  Outbox<kOutbox> outbox;
   OrderTracker order;
   HlcTimestamp last_from[kTrackedSources] = {};
   std::uint64_t next_seq_to[kMaxOutputs] = {};
   std::uint64_t received = 0;
   std::uint64_t causality_violations = 0;
+  std::uint64_t owed_rounds = 0;
 
   PeerKernel() = default;
   explicit PeerKernel(const KernelParams& p) : routes(p) {}
@@ -287,6 +306,7 @@ struct PeerKernel {
         if (!(last_from[t.source] < in.header.timestamp)) ++causality_violations;
         last_from[t.source] = in.header.timestamp;
       }
+      send_owed(ctx);
       return;
     }
     Control c{};
@@ -294,25 +314,32 @@ struct PeerKernel {
       ctx.report_error();
       return;
     }
-    if (c.op == Control::Start) {
-      for (std::uint64_t r = 0; r < c.arg; ++r) {
-        for (std::uint32_t o = 0; o < routes.count; ++o) {
-          Slot s{};
-          encode(s, Token{ctx.kernel_id(), 0, next_seq_to[o]++});
-          outbox.send(ctx, routes.ids[o], s);
-        }
-      }
-    } else if (c.op == Control::Query) {
+    if (c.op == Control::Start) owed_rounds += c.arg;
+    send_owed(ctx);
+    if (c.op == Control::Query) {
       Report r{};
       r.kernel = ctx.kernel_id();
       r.received = received;
       r.sent = outbox.delivered;
       r.order_violations = order.violations;
       r.causality_violations = causality_violations;
-      r.backlog = outbox.count;
+      r.backlog = outbox.count + owed_rounds * routes.count;
       r.lost = outbox.lost;
       r.untracked = order.untracked;
       reply_report(ctx, in.header, r);
+    }
+  }
+
+ private:
+  template <class Ctx>
+  RK_HOST_DEVICE void send_owed(Ctx& ctx) {
+    while (owed_rounds > 0 && outbox.count + routes.count <= kOutbox) {
+      --owed_rounds;
+      for (std::uint32_t o = 0; o < routes.count; ++o) {
+        Slot s{};
+        encode(s, Token{ctx.kernel_id(), 0, next_seq_to[o]++});
+        outbox.send(ctx, routes.ids[o], s);
+      }
     }
   }
 };
