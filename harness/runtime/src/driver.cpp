@@ -80,6 +80,24 @@ class FileSink final : public workloads::ResultSink {
   void write_u64(const std::string& n, std::span<const std::uint64_t> v) override { group().write_u64(n, v); }
   void write_i64(const std::string& n, std::span<const std::int64_t> v) override { group().write_i64(n, v); }
   void write_strings(const std::string& n, const std::vector<std::string>& v) override { group().write_strings(n, v); }
+  void write_table(const std::string& n, const std::vector<Column>& cols, std::size_t row_size, const void* rows,
+                   std::size_t count) override {
+    std::vector<record::Column> out;
+    for (const auto& c : cols) {
+      record::Column rc;
+      rc.name = c.name;
+      rc.offset = c.offset;
+      switch (c.type) {
+        case ColumnType::U32: rc.type = record::ScalarType::u32; rc.size = 4; break;
+        case ColumnType::U64: rc.type = record::ScalarType::u64; rc.size = 8; break;
+        case ColumnType::I32: rc.type = record::ScalarType::i32; rc.size = 4; break;
+        case ColumnType::I64: rc.type = record::ScalarType::i64; rc.size = 8; break;
+        case ColumnType::F64: rc.type = record::ScalarType::f64; rc.size = 8; break;
+      }
+      out.push_back(rc);
+    }
+    group().write_table_raw(n, out, row_size, rows, count);
+  }
   void attr(const std::string& n, double v) override { group().set_attr(n, v); }
   void attr(const std::string& n, std::int64_t v) override { group().set_attr(n, v); }
   void attr(const std::string& n, const std::string& v) override { group().set_attr(n, v); }

@@ -116,13 +116,16 @@ class WorkloadGroup {
   /// HDF5 path of this group, e.g. "/workloads/pagerank".
   [[nodiscard]] const std::string& path() const { return path_; }
 
+  /// A compound dataset from rows described at run time (columns: name, offset, type, size).
+  void write_table_raw(const std::string& name, const std::vector<Column>& columns, std::size_t row_size,
+                       const void* rows, std::size_t count);
+
  private:
   friend class ResultsFile;
   WorkloadGroup(std::shared_ptr<detail::FileState> file, std::string path);
   void write_array_raw(const std::string& name, ScalarType type, std::size_t element_size, const void* data,
                        std::size_t count);
-  void write_table_raw(const std::string& name, const std::vector<Column>& columns, std::size_t row_size,
-                       const void* rows, std::size_t count);
+
   std::shared_ptr<detail::RowSeriesState> begin_series_raw(const std::string& name, const std::vector<Column>* columns,
                                                            ScalarType value_type, std::size_t row_size);
 

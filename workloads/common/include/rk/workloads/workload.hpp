@@ -115,6 +115,15 @@ class ResultSink {
   virtual void write_u64(const std::string& name, std::span<const std::uint64_t> values) = 0;
   virtual void write_i64(const std::string& name, std::span<const std::int64_t> values) = 0;
   virtual void write_strings(const std::string& name, const std::vector<std::string>& values) = 0;
+  /// A compound dataset of trivially copyable rows: one column per field.
+  enum class ColumnType : std::uint8_t { U32, U64, I32, I64, F64 };
+  struct Column {
+    std::string name;
+    std::size_t offset;
+    ColumnType type;
+  };
+  virtual void write_table(const std::string& name, const std::vector<Column>& columns, std::size_t row_size,
+                           const void* rows, std::size_t count) = 0;
   virtual void attr(const std::string& name, double value) = 0;
   virtual void attr(const std::string& name, std::int64_t value) = 0;
   virtual void attr(const std::string& name, const std::string& value) = 0;
