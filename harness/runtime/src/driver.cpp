@@ -28,28 +28,38 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-/// Workload parameters backed by the scenario's `workload` mapping: errors carry file:line:col.
+/// Workload parameters backed by a scenario mapping (`workload`, or its `generator`): errors carry
+/// file:line:col.
 class ScenarioParams final : public workloads::Params {
  public:
-  explicit ScenarioParams(const scenario::WorkloadSpec& w) : w_(w) {}
+  ScenarioParams(const scenario::ParamMap& params, const scenario::SourceLocation& where,
+                 const scenario::ParamMap* generator = nullptr)
+      : params_(params), where_(where) {
+    if (generator) generator_ = std::make_unique<ScenarioParams>(*generator, generator->where());
+  }
+  explicit ScenarioParams(const scenario::WorkloadSpec& w)
+      : ScenarioParams(w.params, w.where, w.generator ? &*w.generator : nullptr) {}
   std::int64_t get_int(const std::string& key, std::int64_t fallback, std::int64_t min, std::int64_t max) const override {
-    return w_.params.get_int(key, fallback, scenario::IntRange{min, max});
+    return params_.get_int(key, fallback, scenario::IntRange{min, max});
   }
   double get_double(const std::string& key, double fallback, double min, double max) const override {
-    return w_.params.get_double(key, fallback, scenario::DoubleRange{min, max});
+    return params_.get_double(key, fallback, scenario::DoubleRange{min, max});
   }
   std::string get_string(const std::string& key, const std::string& fallback) const override {
-    return w_.params.get_string(key, fallback);
+    return params_.get_string(key, fallback);
   }
-  bool get_bool(const std::string& key, bool fallback) const override { return w_.params.get_bool(key, fallback); }
-  bool has(const std::string& key) const override { return w_.params.contains(key); }
+  bool get_bool(const std::string& key, bool fallback) const override { return params_.get_bool(key, fallback); }
+  bool has(const std::string& key) const override { return params_.contains(key); }
   [[noreturn]] void fail(const std::string& key, const std::string& message) const override {
-    if (!key.empty() && w_.params.contains(key)) w_.params.fail(key, message);
-    throw scenario::ScenarioError(w_.where, message);
+    if (!key.empty() && params_.contains(key)) params_.fail(key, message);
+    throw scenario::ScenarioError(where_, message);
   }
+  const workloads::Params* generator() const override { return generator_.get(); }
 
  private:
-  const scenario::WorkloadSpec& w_;
+  const scenario::ParamMap& params_;
+  scenario::SourceLocation where_;
+  std::unique_ptr<ScenarioParams> generator_;
 };
 
 /// Where the workload's results go: the HDF5 file.

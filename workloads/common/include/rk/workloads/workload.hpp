@@ -37,6 +37,10 @@ class Params {
   virtual bool has(const std::string& key) const = 0;
   /// Raise an input error located at `key` (or at the workload section when the key is absent).
   [[noreturn]] virtual void fail(const std::string& key, const std::string& message) const = 0;
+  /// The `workload.generator` mapping (synthetic input), or nullptr when the scenario has none — also
+  /// when a data file (`workload.graph`, `workload.orders`) replaced it through --set. Data-file
+  /// parameters are absolute paths by the time a workload reads them.
+  virtual const Params* generator() const = 0;
 };
 
 /// One launched kernel as the workload sees it.
