@@ -2,11 +2,14 @@
 // (many producers, one consumer). A ring is a view over memory the backend gives it (host, mapped
 // pinned or device), so the same ring is written by the host and read by a persistent GPU kernel.
 //
-// Design: every slot carries a 32-bit sequence word (Vyukov's bounded queue). Producer and consumer
-// never read each other's index; the consumer polls the slot itself, so a message costs one cache-line
-// (or PCIe) transfer in each direction and the slot's line arrives together with its "ready" flag.
-// For MessageSlot the sequence word is the last word of the 64-byte header (MessageHeader::ring_seq);
-// other element types get a small wrapper cell. Only the header and `payload_size` bytes are copied.
+// Design: every slot carries a 32-bit sequence word that only producers write: a message at position
+// p is ready when its slot's word reads p + 1, so the consumer polls the slot itself and the slot's line
+// arrives together with its "ready" flag (one cache-line or PCIe transfer per message). The consumer
+// never writes a slot; it publishes its position (`head`) on a line of its own, which producers read
+// only when their cached copy says the ring is full. So slot lines are written by one side only and
+// never bounce back. For MessageSlot the sequence word is the last word of the 64-byte header
+// (MessageHeader::ring_seq); other element types get a small wrapper cell. Only the header and
+// `payload_size` bytes are copied.
 #pragma once
 
 #include "rk/core/config.hpp"
@@ -68,10 +71,12 @@ struct RingState {
   std::uint32_t reserved0;
   std::uint64_t cells_offset;
   std::uint64_t timestamps_offset;
-  // Line 1: producers. `tail` is the next position to fill (shared by CAS in the MPSC ring).
+  // Line 1: producers. `tail` is the next position to fill (shared by CAS in the MPSC ring);
+  // `cached_head` is the producers' last look at `head` (a lower bound of it).
   alignas(kCacheLine) std::uint64_t tail;
   std::uint64_t dropped;
   std::uint64_t peak_depth;
+  std::uint64_t cached_head;
   // Line 2: the consumer.
   alignas(kCacheLine) std::uint64_t head;
   std::uint64_t latency_sum_ns;
@@ -155,10 +160,8 @@ class RingBase {
     st->cells_offset = cells_offset();
     st->timestamps_offset = opts.track_latency ? cells_offset() + std::size_t{capacity} * sizeof(Cell) : 0;
     auto* cells = reinterpret_cast<Cell*>(static_cast<std::byte*>(memory) + st->cells_offset);
-    for (std::uint32_t i = 0; i < capacity; ++i) {
-      memset(static_cast<void*>(&cells[i]), 0, sizeof(Cell));
-      Ops::seq(cells[i]) = i;
-    }
+    // Sequence 0 matches no position's "ready" value (p + 1 ≥ 1 in the first lap).
+    for (std::uint32_t i = 0; i < capacity; ++i) memset(static_cast<void*>(&cells[i]), 0, sizeof(Cell));
     st->magic = RingState::kMagic;
     return attach(memory);
   }
@@ -201,29 +204,19 @@ class RingBase {
   RK_HOST_DEVICE QueueStatus try_enqueue(const T& v) {
     if (atomics::load_relaxed(st_->closed)) return refuse(QueueStatus::Closed);
     std::uint64_t pos = atomics::load_relaxed(st_->tail);
-    Cell* c;
     if constexpr (Kind == RingKind::Spsc) {
-      c = &cells_[pos & mask_];
-      if (atomics::load_acquire(Ops::seq(*c)) != static_cast<std::uint32_t>(pos))
-        return refuse(QueueStatus::Full);
+      if (!has_room(pos)) return refuse(QueueStatus::Full);
       atomics::store_relaxed(st_->tail, pos + 1);
     } else {
       for (;;) {
-        c = &cells_[pos & mask_];
-        const std::uint32_t s = atomics::load_acquire(Ops::seq(*c));
-        const auto diff = static_cast<std::int32_t>(s - static_cast<std::uint32_t>(pos));
-        if (diff == 0) {
-          if (atomics::compare_exchange(st_->tail, pos, pos + 1)) break;
-        } else if (diff < 0) {
-          return refuse(QueueStatus::Full);
-        } else {
-          pos = atomics::load_relaxed(st_->tail);
-        }
+        if (!has_room(pos)) return refuse(QueueStatus::Full);
+        if (atomics::compare_exchange(st_->tail, pos, pos + 1)) break;  // else pos = current tail
       }
     }
-    Ops::write(*c, v);
+    Cell& c = cells_[pos & mask_];
+    Ops::write(c, v);
     if ((pos & kLatencySampleMask) == 0) sample_on_enqueue(pos);
-    atomics::store_release(Ops::seq(*c), static_cast<std::uint32_t>(pos + 1));
+    atomics::store_release(Ops::seq(c), static_cast<std::uint32_t>(pos + 1));
     return QueueStatus::Ok;
   }
 
@@ -244,8 +237,8 @@ class RingBase {
         atomics::store_relaxed(st_->latency_samples, st_->latency_samples + 1);
       }
     }
-    atomics::store_release(Ops::seq(c), static_cast<std::uint32_t>(pos + capacity_));
-    atomics::store_relaxed(st_->head, pos + 1);
+    // Releasing head hands the slot back: producers reuse it only after seeing this store.
+    atomics::store_release(st_->head, pos + 1);
     return QueueStatus::Ok;
   }
 
@@ -307,6 +300,18 @@ class RingBase {
  protected:
   RK_HOST_DEVICE static constexpr std::size_t cells_offset() {
     return (sizeof(RingState) + alignof(Cell) - 1) / alignof(Cell) * alignof(Cell);
+  }
+
+  /// Whether position `pos` may be written: it is less than a capacity ahead of the consumer. Uses the
+  /// producers' cached head first and reads the consumer's line only when that says full.
+  RK_HOST_DEVICE bool has_room(std::uint64_t pos) {
+    // Signed: an MPSC producer's snapshot of tail may be older than a head that has moved past it
+    // (then there is room, and its CAS will fail and retry with the current tail).
+    std::uint64_t head = atomics::load_relaxed(st_->cached_head);
+    if (static_cast<std::int64_t>(pos - head) < static_cast<std::int64_t>(capacity_)) return true;
+    head = atomics::load_acquire(st_->head);
+    atomics::fetch_max_relaxed(st_->cached_head, head);
+    return static_cast<std::int64_t>(pos - head) < static_cast<std::int64_t>(capacity_);
   }
 
   RK_HOST_DEVICE QueueStatus refuse(QueueStatus s) {
