@@ -121,27 +121,25 @@ inline void reduce_arrays(ScalarType type, ReductionOp op, const void* in, void*
 }
 
 /// out[i] = identity ⊕ inputs[0][i] ⊕ inputs[1][i] ⊕ … ⊕ inputs[n-1][i] for i < count: the rank-order
-/// combination every collective uses, in one cache-blocked pass. `out` may be one of the inputs only when it
-/// is inputs[0]. With n == 0, out is filled with the identity.
+/// combination every collective uses, cache-blocked (each block is accumulated in a local buffer). `out` may
+/// be any one of the inputs (in place) but must not partially overlap one. With n == 0, out is filled with
+/// the identity.
 inline void fold_arrays(ScalarType type, ReductionOp op, const void* const* inputs, std::size_t n, void* out,
                         std::size_t count) {
   visit_scalar_type(type, [&]<class T>(std::type_identity<T>) {
     detail::dispatch_or_throw<T>(op, [&](auto o) {
       using R = Reducer<decltype(o)::value, T>;
       T* dst = static_cast<T*>(out);
-      constexpr std::size_t kBlock = 2048;  // elements per block: the accumulator stays in L1
+      constexpr std::size_t kBlock = 1024;  // 4–8 KiB accumulator: stays in L1 while the inputs stream by
+      T acc[kBlock];
       for (std::size_t b = 0; b < count; b += kBlock) {
-        const std::size_t e = count - b < kBlock ? count : b + kBlock;
-        if (n == 0) {
-          for (std::size_t i = b; i < e; ++i) dst[i] = R::identity();
-          continue;
+        const std::size_t len = count - b < kBlock ? count - b : kBlock;
+        for (std::size_t i = 0; i < len; ++i) acc[i] = R::identity();
+        for (std::size_t r = 0; r < n; ++r) {
+          const T* src = static_cast<const T*>(inputs[r]) + b;
+          for (std::size_t i = 0; i < len; ++i) acc[i] = R::apply(acc[i], src[i]);
         }
-        const T* first = static_cast<const T*>(inputs[0]);
-        for (std::size_t i = b; i < e; ++i) dst[i] = R::apply(R::identity(), first[i]);
-        for (std::size_t r = 1; r < n; ++r) {
-          const T* src = static_cast<const T*>(inputs[r]);
-          for (std::size_t i = b; i < e; ++i) dst[i] = R::apply(dst[i], src[i]);
-        }
+        for (std::size_t i = 0; i < len; ++i) dst[b + i] = acc[i];
       }
     });
   });
