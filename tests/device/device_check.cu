@@ -10,6 +10,7 @@
 #include "rk/core/persistent_message.hpp"
 #include "rk/core/queue_tier.hpp"
 #include "rk/core/reduction.hpp"
+#include "rk/core/reduction_buffer.hpp"
 #include "rk/cuda/device_context.cuh"
 
 namespace {
@@ -67,6 +68,16 @@ __device__ T fold_all_ops(T x) {
     if (rk::identity<T>(op, id) && rk::reduce<T>(op, id, x, r)) acc = rk::reduce<rk::ReductionOp::Max>(acc, r);
   }
   return acc;
+}
+
+/// The seed's reduction buffer, accumulated from every thread of the grid.
+__global__ void reduction_buffer_kernel(void* storage, std::uint32_t slots) {
+  rk::ReductionBuffer<std::uint64_t> sum(storage, slots, rk::ReductionOp::Sum);
+  rk::ReductionBuffer<float> fmax(static_cast<char*>(storage) + rk::ReductionBuffer<std::uint64_t>::storage_bytes(slots),
+                                  slots, rk::ReductionOp::Max);
+  const std::uint32_t tid = blockIdx.x * blockDim.x + threadIdx.x;
+  if (sum.valid()) sum.accumulate(tid, std::uint64_t{1});
+  if (fmax.valid()) fmax.accumulate(tid, static_cast<float>(tid));
 }
 
 __global__ void core_types_kernel(std::uint64_t* out) {
@@ -133,6 +144,27 @@ int main() {
   core_types_kernel<<<1, 1>>>(d_out);
   CHECK(cudaGetLastError());
   CHECK(cudaDeviceSynchronize());
+
+  {  // the reduction buffer in mapped memory, read by the host without a copy
+    constexpr std::uint32_t slots = 4, threads = 4096;
+    const std::size_t rb_bytes = rk::ReductionBuffer<std::uint64_t>::storage_bytes(slots) +
+                                 rk::ReductionBuffer<float>::storage_bytes(slots);
+    void* rb = nullptr;
+    CHECK(cudaHostAlloc(&rb, rb_bytes, cudaHostAllocMapped));
+    rk::ReductionBuffer<std::uint64_t> sum(rb, slots, rk::ReductionOp::Sum);
+    rk::ReductionBuffer<float> fmax(static_cast<char*>(rb) + rk::ReductionBuffer<std::uint64_t>::storage_bytes(slots), slots,
+                                    rk::ReductionOp::Max);
+    sum.reset();
+    fmax.reset();
+    void* d_rb = nullptr;
+    CHECK(cudaHostGetDevicePointer(&d_rb, rb, 0));
+    reduction_buffer_kernel<<<threads / 256, 256>>>(d_rb, slots);
+    CHECK(cudaGetLastError());
+    CHECK(cudaDeviceSynchronize());
+    std::printf("reduction buffer: sum %llu (expected %u), max %.0f (expected %u)\n",
+                static_cast<unsigned long long>(sum.read_result()), threads, fmax.read_result(), threads - 1);
+    if (sum.read_result() != threads || fmax.read_result() != static_cast<float>(threads - 1)) return 1;
+  }
 
   constexpr std::uint32_t cap = 64, n = 10000;
   const std::size_t bytes = rk::SpscRing<rk::Slot>::bytes_required(cap);

@@ -41,10 +41,10 @@ namespace atomics {
 // same ring works in mapped pinned memory shared by host and GPU; on the host compiler std::atomic_ref.
 #if defined(__CUDACC__)
 template <class T>
-RK_HOST_DEVICE RK_FORCEINLINE cuda::atomic_ref<T, cuda::thread_scope_system> ref(T& v) {
-  return cuda::atomic_ref<T, cuda::thread_scope_system>(v);
+RK_HOST_DEVICE RK_FORCEINLINE ::cuda::atomic_ref<T, ::cuda::thread_scope_system> ref(T& v) {
+  return ::cuda::atomic_ref<T, ::cuda::thread_scope_system>(v);
 }
-namespace mo = cuda::std;
+namespace mo = ::cuda::std;
 #else
 template <class T>
 RK_FORCEINLINE std::atomic_ref<T> ref(T& v) {
@@ -105,7 +105,7 @@ RK_HOST_DEVICE RK_FORCEINLINE void fetch_min_relaxed(T& v, T x) {
 
 RK_HOST_DEVICE RK_FORCEINLINE void fence_seq_cst() {
 #if defined(__CUDACC__)
-  cuda::atomic_thread_fence(cuda::std::memory_order_seq_cst, cuda::thread_scope_system);
+  ::cuda::atomic_thread_fence(::cuda::std::memory_order_seq_cst, ::cuda::thread_scope_system);
 #else
   std::atomic_thread_fence(std::memory_order_seq_cst);
 #endif
