@@ -307,10 +307,15 @@ class RingBase {
   RK_HOST_DEVICE bool has_room(std::uint64_t pos) {
     // Signed: an MPSC producer's snapshot of tail may be older than a head that has moved past it
     // (then there is room, and its CAS will fail and retry with the current tail).
-    std::uint64_t head = atomics::load_relaxed(st_->cached_head);
+    // Acquire/release on cached_head too: a producer that trusts another producer's refresh must also
+    // inherit its synchronisation with the consumer's release of head (the consumer is done with those
+    // slots), or writing the slot would race with the consumer's last read of it.
+    std::uint64_t head = atomics::load_acquire(st_->cached_head);
     if (static_cast<std::int64_t>(pos - head) < static_cast<std::int64_t>(capacity_)) return true;
     head = atomics::load_acquire(st_->head);
-    atomics::fetch_max_relaxed(st_->cached_head, head);
+    std::uint64_t cur = atomics::load_relaxed(st_->cached_head);
+    while (cur < head && !atomics::compare_exchange(st_->cached_head, cur, head)) {
+    }
     return static_cast<std::int64_t>(pos - head) < static_cast<std::int64_t>(capacity_);
   }
 
