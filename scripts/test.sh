@@ -16,7 +16,13 @@ echo "== tests (preset ci)"
 ctest --preset ci -j "$JOBS"
 
 echo "== fuzz the scenario parser (short run; crashes fail the build)"
-bash tests/fuzz/scenario/run.sh "${RK_FUZZ_SECONDS:-20}"
+mkdir -p build
+if ! bash tests/fuzz/scenario/run.sh "${RK_FUZZ_SECONDS:-20}" > build/fuzz-scenario.log 2>&1; then
+  tail -60 build/fuzz-scenario.log
+  echo "fuzzing found a problem (full log: build/fuzz-scenario.log)"
+  exit 1
+fi
+grep -E "^Done|stat::number_of_executed_units|stat::new_units_added" build/fuzz-scenario.log
 
 if [ "${RK_SKIP_TSAN:-0}" != "1" ]; then
   echo "== ThreadSanitizer build of the concurrency suites (preset tsan)"
