@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdlib>
+#include <vector>
 #include <string>
 
 #include "rk/core/context.hpp"
@@ -344,6 +345,27 @@ struct PeerKernel {
   }
 };
 
+/// `ballast`: a counter with `state_bytes` of state (parameter), for measuring migration cost by state
+/// size. Answers every Ping with the count so far, so a lost or repeated message shows.
+struct BallastKernel {
+  std::vector<std::byte> ballast;
+  std::uint64_t seen = 0;
+
+  BallastKernel() = default;
+  explicit BallastKernel(const KernelParams& p)
+      : ballast(static_cast<std::size_t>(p.get_int("state_bytes", 0)), std::byte{1}) {}
+
+  template <class Ctx>
+  void operator()(Ctx& ctx, const Slot& in) {
+    if (ctx.global_thread_id() != 0) return;
+    ++seen;
+    Slot out{};
+    make_reply_header(in.header, ctx.kernel_id(), out.header);
+    encode(out, Ping{seen});
+    ctx.enqueue_output(out);
+  }
+};
+
 /// Registers the synthetic handler types with a backend's registrar (`r.template add<H>(name)`).
 template <class Registrar>
 void register_kernel_types(Registrar& r) {
@@ -352,6 +374,7 @@ void register_kernel_types(Registrar& r) {
   r.template add<ProducerKernel>("producer");
   r.template add<ConsumerKernel>("consumer");
   r.template add<PeerKernel>("peer");
+  r.template add<BallastKernel>("ballast");
 }
 
 }  // namespace rk::workloads::synthetic
