@@ -17,6 +17,12 @@ using rk::bench::Slot1K;
 constexpr std::uint32_t kCapacity = 1024;
 constexpr std::size_t kMessagesPerIteration = 1 << 18;
 
+/// A runtime message of exactly 64 bytes: a slot with no payload (the sequence number rides in the
+/// correlation id), so the ring copies the 64-byte header and nothing else.
+struct HeaderOnly {
+  rk::Slot slot;
+};
+
 // Adapters so one benchmark body drives every queue.
 template <class T>
 struct BoostSpsc {
@@ -30,11 +36,21 @@ struct Ours {
   bool push(const typename Ring::value_type& v) { return r->try_enqueue(v) == rk::QueueStatus::Ok; }
   bool pop(typename Ring::value_type& v) { return r->try_dequeue(v) == rk::QueueStatus::Ok; }
 };
+/// Our SPSC ring carrying runtime slots, fed header-only (64-byte) messages.
+struct OursHeaderOnly {
+  rk::OwnedRing<rk::SpscRing<rk::Slot>> r{kCapacity};
+  bool push(const HeaderOnly& v) { return r->try_enqueue(v.slot) == rk::QueueStatus::Ok; }
+  bool pop(HeaderOnly& v) { return r->try_dequeue(v.slot) == rk::QueueStatus::Ok; }
+};
 
 template <class T>
 T make_message(std::uint64_t i) {
   T m{};
-  if constexpr (requires { m.header; }) {
+  if constexpr (std::is_same_v<T, HeaderOnly>) {
+    m.slot.header.type_id = 7;
+    m.slot.header.payload_size = 0;
+    m.slot.header.correlation_id.lo = i;
+  } else if constexpr (requires { m.header; }) {
     m.header.type_id = 7;
     m.header.payload_size = static_cast<std::uint16_t>(T::kPayloadCapacity);
     std::memcpy(m.payload, &i, sizeof(i));
@@ -45,7 +61,9 @@ T make_message(std::uint64_t i) {
 }
 template <class T>
 std::uint64_t message_seq(const T& m) {
-  if constexpr (requires { m.header; }) {
+  if constexpr (std::is_same_v<T, HeaderOnly>) {
+    return m.slot.header.correlation_id.lo;
+  } else if constexpr (requires { m.header; }) {
     std::uint64_t i;
     std::memcpy(&i, m.payload, sizeof(i));
     return i;
@@ -106,6 +124,7 @@ BENCHMARK(SameThread<Ours<rk::SpscRing<rk::Slot>>, rk::Slot>)->Name("SameThread/
 BENCHMARK(TwoThreads<BoostSpsc<Msg64>, Msg64>)->Name("TwoThreads/boost_spsc/64B")->UseRealTime();
 BENCHMARK(TwoThreads<Ours<rk::SpscRing<Msg64>>, Msg64>)->Name("TwoThreads/rk_spsc/64B")->UseRealTime();
 BENCHMARK(TwoThreads<Ours<rk::MpscRing<Msg64>>, Msg64>)->Name("TwoThreads/rk_mpsc/64B")->UseRealTime();
+BENCHMARK(TwoThreads<OursHeaderOnly, HeaderOnly>)->Name("TwoThreads/rk_spsc/64B_header_only_slot")->UseRealTime();
 // 1 KiB messages.
 BENCHMARK(SameThread<BoostSpsc<Msg1K>, Msg1K>)->Name("SameThread/boost_spsc/1KiB");
 BENCHMARK(SameThread<Ours<rk::SpscRing<Msg1K>>, Msg1K>)->Name("SameThread/rk_spsc/1KiB");

@@ -11,7 +11,7 @@ APT_PACKAGES=(
   clang libclang-rt-14-dev
   python3 python3-pip
 )
-PIP_PACKAGES=(h5py numpy)
+PIP_PACKAGES=(h5py numpy matplotlib)
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi

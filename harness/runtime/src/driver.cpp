@@ -493,7 +493,11 @@ Prepared prepare(const std::filesystem::path& path, const std::vector<std::strin
   for (const auto& pr : sc.probes.latency)
     p.limits.latency_probes.push_back({pr.name, pr.from.is_host() ? "host" : pr.from.name, pr.to.is_host() ? "host" : pr.to.name});
   ScenarioParams params(sc.workload);
-  p.workload->configure(params, p.topo, p.limits);  // workload input errors surface here, before any file exists
+  try {
+    p.workload->configure(params, p.topo, p.limits);  // workload input errors surface here, before any file exists
+  } catch (const workloads::InputError& e) {
+    throw InputError(e.what());  // a malformed data file: exit 2, the message names file:line
+  }
   return p;
 }
 

@@ -19,6 +19,13 @@
 
 namespace rk::workloads {
 
+/// Invalid input a workload finds itself, e.g. a malformed line of a data file (exit code 2). The
+/// message names the file and line: "FILE:LINE: error: ...".
+class InputError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 /// A run-time failure of a workload (exit code 1). Input errors come from Params (exit code 2).
 class WorkloadError : public std::runtime_error {
  public:

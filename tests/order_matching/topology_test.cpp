@@ -1,0 +1,134 @@
+// The whole ring-kernel topology (gateway → books → reporter on a CpuRuntime with 1, 2 and 4 simulated
+// devices), driven by the workload's own host driver through fakes of the harness: the result must
+// equal the sequential reference (the workload verifies itself; the tests also compare the hand-made
+// cases with their expected trades).
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+
+#include "cases.hpp"
+#include "fakes.hpp"
+
+using namespace omtest;
+
+namespace {
+
+std::string write_temp(const std::string& name, const std::string& text) {
+  const std::string path = ::testing::TempDir() + name;
+  std::ofstream f(path);
+  f << text;
+  return path;
+}
+
+std::string failures(const Verification& v) {
+  std::string s;
+  for (const auto& f : v.failures) s += f + "\n";
+  return s;
+}
+
+}  // namespace
+
+class OrderMatchingTopology : public ::testing::TestWithParam<std::uint32_t> {};
+
+TEST_P(OrderMatchingTopology, GeneratedOrdersEqualReference) {
+  const std::uint32_t devices = GetParam();
+  FakeParams p;
+  p.values["symbols"] = "13";
+  p.gen = std::make_unique<FakeParams>();
+  p.gen->values["orders"] = "200000";
+  p.gen->values["resting"] = "300";
+  p.values["burst"] = "8";  // many bursts: exercises the window and the watermarks
+  p.values["window"] = "4";
+  const RunOutcome out = run_workload(p, devices, 8);
+  EXPECT_TRUE(out.v.ok) << failures(out.v);
+  EXPECT_EQ(out.sink.attrs_i.at("orders"), 200000);
+  EXPECT_GT(out.sink.tables.at("trades"), 1000u);
+  EXPECT_EQ(out.sink.strings.at("symbols").size(), 13u);
+  EXPECT_FALSE(out.sink.latencies.at("order_to_fill").empty());
+  EXPECT_EQ(out.sink.throughput_messages, 200000u);
+}
+
+TEST_P(OrderMatchingTopology, HandMadeCasesThroughKernels) {
+  const std::uint32_t devices = GetParam();
+  for (const auto& c : hand_cases()) {
+    SCOPED_TRACE(c.name);
+    FakeParams p;
+    p.values["orders"] = write_temp("om_case.csv", c.csv);
+    p.values["burst"] = "1";
+    const RunOutcome out = run_workload(p, devices, 3);
+    EXPECT_TRUE(out.v.ok) << failures(out.v);
+    EXPECT_EQ(out.sink.tables.at("trades"), c.trades.size());
+    EXPECT_EQ(out.sink.tables.at("rejects"), c.rejects.size());
+  }
+}
+
+TEST_P(OrderMatchingTopology, GeneratedOrdersOtherSeedsAndTinyWindow) {
+  for (const char* seed : {"1", "2", "3"}) {
+    SCOPED_TRACE(seed);
+    FakeParams p;
+    p.values["symbols"] = "5";
+    p.gen = std::make_unique<FakeParams>();
+    p.gen->values["orders"] = "5000";
+    p.gen->values["resting"] = "100";
+    p.gen->values["seed"] = seed;
+    p.gen->values["market_pct"] = "10";  // more sweeps
+    p.values["burst"] = "1";              // one message per burst, one burst in flight
+    p.values["window"] = "1";
+    const RunOutcome out = run_workload(p, GetParam(), 4);
+    EXPECT_TRUE(out.v.ok) << failures(out.v);
+  }
+}
+
+TEST_P(OrderMatchingTopology, OneBookAndManySymbols) {
+  FakeParams p;
+  p.values["symbols"] = "100";
+  p.gen = std::make_unique<FakeParams>();
+  p.gen->values["orders"] = "50000";
+  p.gen->values["resting"] = "50";
+  const RunOutcome out = run_workload(p, GetParam(), 1);
+  EXPECT_TRUE(out.v.ok) << failures(out.v);
+}
+
+INSTANTIATE_TEST_SUITE_P(Devices, OrderMatchingTopology, ::testing::Values(1u, 2u, 4u),
+                         [](const auto& info) { return std::to_string(info.param) + "_devices"; });
+
+TEST(OrderMatchingWorkload, MalformedCsvIsAnInputErrorWithFileAndLine) {
+  cpu::CpuRuntime rt({.devices = 1, .workers = 1});
+  auto r = rt.registrar();
+  order_matching::register_kernel_types(r);
+  const Topology topo = launch_topology(rt, 2, 1);
+  FakeParams p;
+  p.values["orders"] = write_temp("om_bad.csv", "action,order_id,symbol,side,price,quantity\nNEW,1,A,BUY,1,1\nNEW,2,A,BUY,x,1\n");
+  auto w = order_matching::make_workload();
+  try {
+    w->configure(p, topo, RunLimits{});
+    FAIL() << "no error";
+  } catch (const FakeParamError& e) {
+    EXPECT_NE(std::string(e.what()).find("om_bad.csv:3: error: price 'x'"), std::string::npos) << e.what();
+  }
+}
+
+TEST(OrderMatchingWorkload, RejectsWrongTopologies) {
+  cpu::CpuRuntime rt({.devices = 1, .workers = 1});
+  auto r = rt.registrar();
+  order_matching::register_kernel_types(r);
+  Topology topo = launch_topology(rt, 2, 1);
+  FakeParams p;
+  p.gen = std::make_unique<FakeParams>();
+  p.gen->values["orders"] = "10";
+  auto w = order_matching::make_workload();
+  Topology no_host = topo;
+  no_host.kernels[0].input_from_host = false;
+  EXPECT_THROW(w->configure(p, no_host, RunLimits{}), FakeParamError);
+  Topology no_out = topo;
+  no_out.kernels.back().outputs_to_host = false;
+  EXPECT_THROW(w->configure(p, no_out, RunLimits{}), FakeParamError);
+  Topology bad_book = topo;
+  bad_book.kernels[1].outputs.clear();
+  EXPECT_THROW(w->configure(p, bad_book, RunLimits{}), FakeParamError);
+  Topology round_robin = topo;
+  round_robin.kernels[0].rule = "round_robin";
+  EXPECT_THROW(w->configure(p, round_robin, RunLimits{}), FakeParamError);
+  EXPECT_NO_THROW(w->configure(p, topo, RunLimits{}));
+}
