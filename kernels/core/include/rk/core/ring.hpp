@@ -224,6 +224,11 @@ class RingBase {
     const std::uint64_t pos = atomics::load_relaxed(st_->head);
     Cell& c = cells_[pos & mask_];
     if (atomics::load_acquire(Ops::seq(c)) != static_cast<std::uint32_t>(pos + 1)) {
+#if !RK_DEVICE_CODE
+      // Pull the slot's second line while waiting, so a payload past the header does not cost a second
+      // cache miss after the "ready" word arrives (a hint only: no data is read).
+      if constexpr (sizeof(Cell) > kCacheLine) __builtin_prefetch(reinterpret_cast<const char*>(&c) + kCacheLine);
+#endif
       if (!is_closed()) return QueueStatus::Empty;
       // Closed: one more look, so a message published just before close() is not missed.
       if (atomics::load_acquire(Ops::seq(c)) != static_cast<std::uint32_t>(pos + 1)) return QueueStatus::Closed;
