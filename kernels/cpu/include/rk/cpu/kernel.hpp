@@ -49,7 +49,14 @@ class HandlerBody final : public KernelBody {
       throw RuntimeError("handler type cannot be copied, so its kernel cannot migrate");
     }
   }
-  std::size_t state_bytes() const override { return sizeof(H); }
+  /// sizeof(H), plus what H reports it owns beyond itself (`std::size_t state_bytes() const`, e.g. heap arrays).
+  std::size_t state_bytes() const override {
+    if constexpr (requires(const H& h) { { h.state_bytes() } -> std::convertible_to<std::size_t>; }) {
+      return sizeof(H) + handler_.state_bytes();
+    } else {
+      return sizeof(H);
+    }
+  }
   bool copyable() const override { return std::is_copy_constructible_v<H>; }
   H& handler() { return handler_; }
 

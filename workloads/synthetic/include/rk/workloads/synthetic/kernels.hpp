@@ -355,6 +355,9 @@ struct BallastKernel {
   explicit BallastKernel(const KernelParams& p)
       : ballast(static_cast<std::size_t>(p.get_int("state_bytes", 0)), std::byte{1}) {}
 
+  /// Heap state a migration copies (the harness reports it with the migration).
+  std::size_t state_bytes() const { return ballast.size(); }
+
   template <class Ctx>
   void operator()(Ctx& ctx, const Slot& in) {
     if (ctx.global_thread_id() != 0) return;
