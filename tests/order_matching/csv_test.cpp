@@ -1,5 +1,7 @@
 // The orders CSV reader: valid files (comments, blank lines, empty CANCEL fields, CRLF) and malformed
 // rows, reported as FILE:LINE.
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -66,7 +68,7 @@ TEST(OrderMatchingCsv, MalformedRowsNameFileAndLine) {
 }
 
 TEST(OrderMatchingCsv, LoadsFilesAndReportsMissingOnes) {
-  const std::string path = ::testing::TempDir() + "om_orders.csv";
+  const std::string path = ::testing::TempDir() + "rk_om_" + std::to_string(::getpid()) + "_orders.csv";
   {
     std::ofstream f(path);
     f << kHeader << "NEW,1,A,BUY,100,5\nNEW,2,A,SELL,100,oops\n";

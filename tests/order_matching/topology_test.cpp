@@ -2,6 +2,8 @@
 // devices), driven by the workload's own host driver through fakes of the harness: the result must
 // equal the sequential reference (the workload verifies itself; the tests also compare the hand-made
 // cases with their expected trades).
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -14,8 +16,9 @@ using namespace omtest;
 
 namespace {
 
+/// A file of this process alone: CTest runs the device-count variants in parallel processes.
 std::string write_temp(const std::string& name, const std::string& text) {
-  const std::string path = ::testing::TempDir() + name;
+  const std::string path = ::testing::TempDir() + "rk_om_" + std::to_string(::getpid()) + "_" + name;
   std::ofstream f(path);
   f << text;
   return path;
