@@ -649,7 +649,9 @@ void describe_devices(std::ostream& out) {
       << " hardware threads, " << cpu_model() << ", " << memory_bytes() / (1u << 20) << " MiB\n";
   out << "  cuda   not available: the CUDA host runtime is not built into this executable\n";
   out << "devices:\n";
-  out << "  0  cpu-sim-0  cpu-simulated  " << std::thread::hardware_concurrency() << " workers\n";
+  out << "  cpu-sim-0 … cpu-sim-<N-1>: a scenario's `devices: N` creates N simulated devices, each with\n"
+      << "  max(1, " << std::thread::hardware_concurrency() << " / N) worker threads and its own memory arena\n";
+  out << "  no GPU: kernels/cuda and the NCCL collectives are compiled but not runnable from here\n";
 }
 
 }  // namespace rk::harness
