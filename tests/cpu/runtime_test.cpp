@@ -447,3 +447,43 @@ TEST(CpuRuntime, TryReceiveFromKernelPullsOneSourceAndKeepsTheRest) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(CpuRuntime, TerminateReportsUndeliveredMessagesAsDeadLetters) {
+  CpuRuntime rt({.workers = 1});
+  rt.register_kernel_type<Counter>("counter");
+  rt.launch("c", {}, {}, opts("counter"));  // never activated: its input keeps what is sent
+  for (std::uint64_t i = 0; i < 3; ++i) rt.send("c", Ping{i});
+  rt.terminate("c");
+  const auto dead = rt.drain_dead_letters();
+  ASSERT_EQ(dead.size(), 3u);
+  for (std::uint64_t i = 0; i < 3; ++i) {
+    Ping p{};
+    ASSERT_EQ(rk::decode(dead[i].message, p), rk::DecodeStatus::Ok);
+    EXPECT_EQ(p.seq, i);
+    EXPECT_EQ(dead[i].reason, rk::SendStatus::Closed);
+  }
+}
+
+TEST(CpuRuntime, ConcurrentActivateAndDeactivateEndConsistent) {
+  CpuRuntime rt({.workers = 1});
+  rt.register_kernel_type<Counter>("counter");
+  rt.launch("c", {}, {}, opts("counter"));
+  std::thread a([&] {
+    for (int i = 0; i < 200; ++i) rt.activate("c");
+  });
+  std::thread d([&] {
+    for (int i = 0; i < 200; ++i) rt.deactivate("c");
+  });
+  a.join();
+  d.join();
+  rt.deactivate("c");
+  EXPECT_EQ(rt.status("c").state, rk::KernelState::Inactive);
+  EXPECT_EQ(rt.telemetry("c").is_active, 0u);
+  rt.activate("c");
+  rt.send("c", Ping{0});
+  EXPECT_EQ(rt.receive<Count>("c", 2s).value, 1u);
+}
+
+}  // namespace

@@ -45,7 +45,11 @@ void CpuContext::named_barrier(std::uint32_t id) {
         // A single-thread kernel runs on the worker's own stack: keep the worker's other kernels
         // going while this one waits, so participants that share the worker can arrive.
         Worker* w = kernel_->worker.load(std::memory_order_acquire);
-        for (std::uint32_t round = 0; !passed(); ++round) {
+        auto stopping = [&] {
+          return atomics::load_acquire(kernel_->control.should_terminate) != 0 ||
+                 atomics::load_acquire(kernel_->control.is_active) == 0;
+        };
+        for (std::uint32_t round = 0; !passed() && !stopping(); ++round) {
           if (w) w->pump_others(kernel_);
           if (round > 64) std::this_thread::yield();
           else cpu_relax();

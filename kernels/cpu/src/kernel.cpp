@@ -73,7 +73,7 @@ void CpuKernel::finish_message() {
   clock.last.update_physical(end);
   const std::uint64_t sent = current.header.timestamp.physical;
   record_processed(telemetry, end > sent ? end - sent : 0);
-  atomics::store_relaxed(control.messages_processed, control.messages_processed + 1);
+  atomics::store_relaxed(control.messages_processed, atomics::load_relaxed(control.messages_processed) + 1);
   atomics::store_release(control.messages_in_flight, std::uint64_t{0});
 }
 

@@ -195,7 +195,8 @@ KernelId CpuRuntime::launch(const std::string& name, Dim3 grid, Dim3 block, cons
 void CpuRuntime::activate(const std::string& name) {
   std::shared_lock lk(mutex_);
   CpuKernel& k = find_locked(name);
-  if (k.state.load() == KernelState::Active) return;
+  std::lock_guard life(k.lifecycle);  // activate and deactivate of one kernel do not interleave
+  if (k.state.load() == KernelState::Active && atomics::load_acquire(k.control.is_active)) return;
   k.active_since_ns.store(monotonic_ns());
   k.state.store(KernelState::Active);
   atomics::store_release(k.control.is_active, 1u);
@@ -213,12 +214,21 @@ void CpuRuntime::wait_for(const std::function<bool()>& done, const std::string& 
 void CpuRuntime::deactivate(const std::string& name) {
   std::shared_lock lk(mutex_);
   CpuKernel& k = find_locked(name);
+  std::lock_guard life(k.lifecycle);
   if (k.state.load() != KernelState::Active) return;
   atomics::store_release(k.control.is_active, 0u);
   atomics::fetch_add_relaxed(k.control.generation, 1u);
-  if (Worker* w = k.worker.load()) w->notify();
-  wait_for([&] { return atomics::load_acquire(k.control.messages_in_flight) == 0; }, "finish its message", name);
-  if (Worker* w = k.worker.load()) w->quiesce();  // the worker has seen is_active == 0
+  Worker* w = k.worker.load();
+  if (w) w->notify();
+  const bool idle = detail::wait_until([&] { return atomics::load_acquire(k.control.messages_in_flight) == 0; },
+                                       [](bool b) { return b; }, cfg_.command_timeout);
+  if (!idle || (w && !w->quiesce(cfg_.command_timeout))) {  // the worker has seen is_active == 0
+    // Roll back: the kernel stays active rather than wedged half-way.
+    atomics::store_release(k.control.is_active, 1u);
+    if (w) w->notify();
+    throw RuntimeError("kernel '" + name + "' did not finish its message within " +
+                       std::to_string(cfg_.command_timeout.count()) + " ms; it stays active");
+  }
   k.active_total_ns.fetch_add(monotonic_ns() - k.active_since_ns.load());
   k.state.store(KernelState::Inactive);
 }
@@ -233,7 +243,20 @@ void CpuRuntime::terminate_locked(CpuKernel& k) {
   broker_.remove_route(k.id);
   if (w) w->remove(&k);
   // No worker may still hold a pointer to this kernel (its own list, or a K2K delivery in progress).
-  for (auto& other : workers_) other->quiesce();
+  for (auto& other : workers_)
+    if (!other->quiesce(cfg_.command_timeout))
+      throw RuntimeError("kernel '" + k.name + "': worker " + std::to_string(other->index()) +
+                         " is stuck in a handler; the kernel is stopped but cannot be freed yet");
+}
+
+void CpuRuntime::dead_letter_leftovers(CpuKernel& k) {
+  // Messages that raced with close() into the input ring, or that the host never took from the
+  // output ring: reported as dead letters, not dropped.
+  Slot s;
+  for (const Slot& d : k.deferred) broker_.record_dead_letter(d, SendStatus::Closed);
+  k.deferred.clear();
+  while (k.input->try_dequeue(s) == QueueStatus::Ok) broker_.record_dead_letter(s, SendStatus::Closed);
+  while (k.output->try_dequeue(s) == QueueStatus::Ok) broker_.record_dead_letter(s, SendStatus::Closed);
 }
 
 void CpuRuntime::terminate(const std::string& name) {
@@ -245,6 +268,7 @@ void CpuRuntime::terminate(const std::string& name) {
   // Unpublish, then wait until no host thread is inside try_send/try_receive (which may hold k).
   table_[id].store(nullptr, std::memory_order_seq_cst);
   wait_host_readers();
+  dead_letter_leftovers(k);
   kernels_[id].reset();
   free_ids_.push_back(id);
 }
@@ -364,10 +388,16 @@ MigrationReport CpuRuntime::migrate(const std::string& name, std::uint32_t to) {
   old.moving.store(true, std::memory_order_seq_cst);
   // 2. Wait out every send or receive that may have passed the check before the flag was set.
   wait_host_readers();
-  for (auto& w : workers_) w->quiesce();
+  for (auto& w : workers_)
+    if (!w->quiesce(cfg_.command_timeout)) {
+      old.moving.store(false, std::memory_order_seq_cst);
+      throw RuntimeError("migrate '" + name + "': worker " + std::to_string(w->index()) + " is stuck in a handler");
+    }
   // 3. Stop the kernel where it is: finish its message, leave its worker.
   Worker* from = old.worker.load();
+  bool removed = false;
   auto undo = [&](const std::string& why) {
+    if (removed && from) from->add(&old);
     old.moving.store(false, std::memory_order_seq_cst);
     if (was_active) {
       atomics::store_release(old.control.is_active, 1u);
@@ -384,8 +414,12 @@ MigrationReport CpuRuntime::migrate(const std::string& name, std::uint32_t to) {
   }
   if (from) {
     from->remove(&old);
-    from->quiesce();
+    removed = true;
+    if (!from->quiesce(cfg_.command_timeout)) undo("its worker is stuck in a handler");
   }
+  // The kernel may have asked to terminate on its last message: a terminating kernel does not move.
+  if (atomics::load_acquire(old.control.should_terminate) || atomics::load_acquire(old.control.has_terminated))
+    undo("the kernel is terminating");
   // 4. Checkpoint onto the new device: handler state, clock, counters, queued messages in order. The
   // kernel is stopped now, so the copy holds the effect of every message it has processed.
   std::unique_ptr<KernelBody> body = old.body->clone();
@@ -405,10 +439,10 @@ MigrationReport CpuRuntime::migrate(const std::string& name, std::uint32_t to) {
   nk.dead_letters.store(old.dead_letters.load());
   nk.active_total_ns.store(old.active_total_ns.load());
   Slot s;
-  for (const Slot& d : old.deferred) {
-    if (nk.input->try_enqueue(d) != QueueStatus::Ok) throw RuntimeError("migrate '" + name + "': input overflow");
-    ++report.queued_messages;
-  }
+  // Passed-over messages keep their place ahead of the ring (next_message reads `deferred` first); the
+  // ring's contents fit the new ring, which has the same capacity.
+  report.queued_messages += old.deferred.size();
+  nk.deferred = std::move(old.deferred);
   while (old.input->try_dequeue(s) == QueueStatus::Ok) {
     if (nk.input->try_enqueue(s) != QueueStatus::Ok) throw RuntimeError("migrate '" + name + "': input overflow");
     ++report.queued_messages;
@@ -434,7 +468,7 @@ MigrationReport CpuRuntime::migrate(const std::string& name, std::uint32_t to) {
   }
   // 6. Nobody may still hold the old object before it is freed.
   wait_host_readers();
-  for (auto& w : workers_) w->quiesce();
+  for (auto& w : workers_) (void)w->quiesce(cfg_.command_timeout);  // best effort: it holds no lock
   retired.reset();
   report.duration = std::chrono::steady_clock::now() - t0;
   return report;

@@ -50,10 +50,12 @@ void Worker::notify() {
   cv_.notify_one();
 }
 
-void Worker::quiesce() {
-  if (!thread_.joinable() || std::this_thread::get_id() == thread_.get_id()) return;
+bool Worker::quiesce(std::chrono::nanoseconds timeout) {
+  if (!thread_.joinable() || std::this_thread::get_id() == thread_.get_id()) return true;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
   const std::uint64_t start = epoch();
   while (epoch() < start + 2 && !stop_.load(std::memory_order_acquire)) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
     {
       std::lock_guard lk(mutex_);
       wake_flag_ = true;
@@ -61,6 +63,7 @@ void Worker::quiesce() {
     cv_.notify_one();
     std::this_thread::yield();
   }
+  return true;
 }
 
 void Worker::refresh() {
@@ -71,6 +74,8 @@ void Worker::refresh() {
 }
 
 void Worker::pump_others(const CpuKernel* waiting) {
+  // Not refresh(): the caller iterates local_list_; a kernel launched here meanwhile is polled by the
+  // next loop iteration once the barrier is passed (or given up).
   for (CpuKernel* k : local_list_)
     if (k != waiting) k->poll(*this);
 }
@@ -79,8 +84,9 @@ void Worker::run() {
   const CpuRuntimeConfig& cfg = rt_.config();
   std::uint32_t idle = 0;
   while (!stop_.load(std::memory_order_acquire)) {
-    // Only this thread writes epoch_: a plain store, no locked instruction on every loop iteration.
-    epoch_.store(epoch_.load(std::memory_order_relaxed) + 1, std::memory_order_release);
+    // Only this thread writes epoch_. seq_cst: the handshake with quiesce() is a store-then-load pattern
+    // (the host unpublishes then reads epoch_; we bump epoch_ then read the lists), which needs a fence.
+    epoch_.store(epoch_.load(std::memory_order_relaxed) + 1, std::memory_order_seq_cst);
     refresh();
     bool did = false;
     IdleStrategy strategy = IdleStrategy::Park;
@@ -152,12 +158,14 @@ SendStatus Broker::try_deliver(KernelId target, const Slot& message) {
 
 SendStatus Broker::deliver(KernelId target, const Slot& message) {
   const SendStatus s = try_deliver(target, message);
-  if (s != SendStatus::Ok) {
-    dead_total_.fetch_add(1, std::memory_order_relaxed);
-    std::lock_guard lk(dead_mutex_);
-    if (dead_.size() < dead_letter_capacity_) dead_.push_back(DeadLetter{message, s});
-  }
+  if (s != SendStatus::Ok) record_dead_letter(message, s);
   return s;
+}
+
+void Broker::record_dead_letter(const Slot& message, SendStatus reason) {
+  dead_total_.fetch_add(1, std::memory_order_relaxed);
+  std::lock_guard lk(dead_mutex_);
+  if (dead_.size() < dead_letter_capacity_) dead_.push_back(DeadLetter{message, reason});
 }
 
 std::vector<DeadLetter> Broker::drain_dead_letters() {

@@ -238,8 +238,8 @@ class RingBase {
       const std::uint64_t t0 = atomics::load_relaxed(ts_[pos & mask_]);
       const std::uint64_t now = monotonic_ns();
       if (t0 != 0 && now >= t0) {
-        atomics::store_relaxed(st_->latency_sum_ns, st_->latency_sum_ns + (now - t0));
-        atomics::store_relaxed(st_->latency_samples, st_->latency_samples + 1);
+        atomics::store_relaxed(st_->latency_sum_ns, atomics::load_relaxed(st_->latency_sum_ns) + (now - t0));
+        atomics::store_relaxed(st_->latency_samples, atomics::load_relaxed(st_->latency_samples) + 1);
       }
     }
     // Releasing head hands the slot back: producers reuse it only after seeing this store.

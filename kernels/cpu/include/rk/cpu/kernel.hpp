@@ -165,6 +165,7 @@ class CpuKernel {
   std::atomic<std::uint64_t> dead_letters{0};
   /// Set while the kernel migrates: senders get Full (and retry), host receivers Empty.
   std::atomic<bool> moving{false};
+  std::mutex lifecycle;  ///< serialises activate/deactivate of this kernel
   /// One host thread consumes `output` at a time; written on every receive, so on its own line.
   alignas(kCacheLine) std::atomic_flag receive_lock = ATOMIC_FLAG_INIT;
   alignas(kCacheLine) std::uint64_t launched_ns = 0;

@@ -50,7 +50,8 @@ class Worker {
   /// Wake the worker if it is parked (called after making work for it).
   void notify();
   /// Block until the worker has started two loop iterations after this call (no stale references).
-  void quiesce();
+  /// False when it did not within `timeout` (the worker is stuck in a handler).
+  bool quiesce(std::chrono::nanoseconds timeout = std::chrono::seconds(5));
   std::size_t kernel_count() const;
   std::uint32_t index() const { return index_; }
   /// Poll the other kernels of this worker while one of them waits on a named barrier.
@@ -91,6 +92,8 @@ class Broker {
   /// Deliver without dead-lettering (host sends report failure to the caller instead).
   SendStatus try_deliver(KernelId target, const Slot& message);
   std::vector<DeadLetter> drain_dead_letters();
+  /// Keep a message that will never be delivered (counted; kept up to the capacity).
+  void record_dead_letter(const Slot& message, SendStatus reason);
   std::uint64_t dead_letters_total() const { return dead_total_.load(std::memory_order_relaxed); }
 
  private:
@@ -198,6 +201,7 @@ class CpuRuntime final : public RingKernelRuntime {
   }
   void wait_for(const std::function<bool()>& done, const std::string& what, const std::string& name);
   void terminate_locked(CpuKernel& k);
+  void dead_letter_leftovers(CpuKernel& k);
   Worker* pick_worker(std::uint32_t device, int pinned_worker);
   void wait_host_readers() const;
 
