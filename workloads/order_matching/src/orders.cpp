@@ -8,6 +8,7 @@
 #include "rk/workloads/order_matching/book.hpp"
 #include "rk/workloads/order_matching/messages.hpp"
 #include "rk/workloads/order_matching/orders.hpp"
+#include "rk/workloads/util.hpp"
 
 namespace rk::workloads::order_matching {
 
@@ -156,17 +157,7 @@ OrderStream load_orders_csv(const std::string& path) {
 
 namespace {
 
-struct Rng {  // splitmix64: small, fast, deterministic on every platform
-  std::uint64_t s;
-  std::uint64_t next() {
-    std::uint64_t z = (s += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-  }
-  std::uint64_t below(std::uint64_t n) { return n ? next() % n : 0; }
-  double unit() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
-};
+using Rng = SplitMix64;
 
 struct Live {
   std::uint64_t id;

@@ -1,5 +1,6 @@
 // SNAP parsing (parallel, at line boundaries), R-MAT and uniform generators, CSR-in construction.
 #include "rk/workloads/pagerank/graph.hpp"
+#include "rk/workloads/util.hpp"
 
 #include <algorithm>
 #include <cstring>
@@ -109,17 +110,7 @@ void parse_chunk(const char* b, const char* e, ChunkResult& r) {
   }
 }
 
-/// SplitMix64: a fast, statistically good 64-bit stream; seeded per block.
-struct SplitMix64 {
-  std::uint64_t s;
-  std::uint64_t next() {
-    std::uint64_t z = (s += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-  }
-  double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
-};
+/// SplitMix64 streams (rk/workloads/util.hpp), seeded per block.
 
 SplitMix64 block_stream(std::uint64_t seed, std::uint64_t block) {
   SplitMix64 g{seed ^ 0x5851F42D4C957F2Dull};
@@ -233,7 +224,7 @@ EdgeList generate_rmat(const RmatParams& p, unsigned threads) {
     std::uint32_t u = 0, v = 0;
     for (std::uint32_t l = 0; l < scale; ++l) {
       const std::uint32_t bit = 1u << (scale - 1 - l);
-      const double r = g.uniform();
+      const double r = g.unit();
       if (r < a) continue;
       if (r < ab) v |= bit;
       else if (r < abc) u |= bit;

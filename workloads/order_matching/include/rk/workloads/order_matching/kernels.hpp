@@ -28,6 +28,7 @@
 #include "rk/core/runtime.hpp"
 #include "rk/workloads/order_matching/book.hpp"
 #include "rk/workloads/order_matching/messages.hpp"
+#include "rk/workloads/util.hpp"
 
 namespace rk::workloads::order_matching {
 
@@ -94,10 +95,7 @@ struct Outbox {
   }
   template <class Ctx>
   bool attempt(Ctx& ctx, KernelId target, const Slot& s) {
-    Slot copy = s;
-    bool ok;
-    if (target == kHostKernel) ok = ctx.output_queue_free_slots() > 0 && ctx.enqueue_output(copy);
-    else ok = ctx.try_send_to_kernel(target, copy) == SendStatus::Ok;
+    const bool ok = try_deliver_once(ctx, target, s);
     if (ok) ++delivered;
     return ok;
   }

@@ -10,6 +10,7 @@
 #include "rk/core/context.hpp"
 #include "rk/core/runtime.hpp"
 #include "rk/workloads/synthetic/messages.hpp"
+#include "rk/workloads/util.hpp"
 
 namespace rk::workloads::synthetic {
 
@@ -76,10 +77,7 @@ struct Outbox {
  private:
   template <class Ctx>
   RK_HOST_DEVICE bool attempt(Ctx& ctx, KernelId target, const Slot& s) {
-    Slot copy = s;
-    bool ok;
-    if (target == kHostKernel) ok = ctx.output_queue_free_slots() > 0 && ctx.enqueue_output(copy);
-    else ok = ctx.try_send_to_kernel(target, copy) == SendStatus::Ok;
+    const bool ok = try_deliver_once(ctx, target, s);
     if (ok) ++delivered;
     return ok;
   }
