@@ -181,6 +181,18 @@ TEST(ScenarioErrors, BracketsInPlainTextAreNotNesting) {
   EXPECT_EQ(s.description, "see a" + std::string(70, '[') + " and [1] " + std::string(70, '{'));
 }
 
+TEST(ScenarioErrors, DashInsidePlainTextDoesNotOpenANode) {
+  // Found by the fuzzer: "4   -   [" is one plain scalar, so its bracket opens nothing, and the
+  // brackets in the next line's plain key are text too.
+  const std::string key = "k" + std::string(70, '[');
+  const Scenario s = parse("name: demo\ndescription: 4   -   [\nworkload:\n  name: ping_pong\n  " + key +
+                           ": 1\n");
+  EXPECT_EQ(s.description, "4   -   [");
+  // Dashes that are indicators still count: block depth 4 (root, x, two sequences) + 61 brackets.
+  RK_EXPECT_ERROR_AT(parse_error("name: demo\nx:\n  - - " + std::string(70, '[') + "\n"), "test.yaml",
+                     3, 7 + 60, "nesting deeper than 64 levels");
+}
+
 TEST(ScenarioErrors, TooDeepBlockNesting) {
   std::string text = "name: demo\n";
   for (int i = 0; i < 70; ++i) text += std::string(static_cast<std::size_t>(i) * 2, ' ') + "k:\n";

@@ -360,7 +360,7 @@ namespace {
 bool is_blank(char c) { return c == ' ' || c == '\t'; }
 
 // Whether a node may start at `pos` of a line in block context: at the start of the content, or
-// after "key: ", "- ", "? ", "--- ", or after an anchor or tag that itself stands there.
+// after "key: ", or after "- ", "? ", "--- ", an anchor or a tag that itself stands at a node start.
 bool at_block_node_start(std::string_view line, std::size_t pos, std::size_t content_start) {
   while (true) {
     std::size_t q = pos;
@@ -372,8 +372,11 @@ bool at_block_node_start(std::string_view line, std::size_t pos, std::size_t con
     std::size_t t = q;
     while (t > content_start && !is_blank(line[t - 1])) --t;
     const std::string_view token = line.substr(t, q - t);
-    if (token == "-" || token == "?" || token == "---") return true;
-    if (token[0] != '&' && token[0] != '!') return false;
+    // An indicator opens a node only where it stands at a node start itself: in `a: 4 - [` the
+    // dash is plain text of the scalar "4 - [", while in `- - [` both dashes are indicators.
+    if (token != "-" && token != "?" && token != "---" && token[0] != '&' && token[0] != '!') {
+      return false;
+    }
     pos = t;
   }
 }

@@ -4,6 +4,10 @@
 #
 #   tests/fuzz/scenario/run.sh [SECONDS]      default 30
 #
+# By default every run draws a new seed and explores somewhere new. A gate that must give the same
+# verdict on the same commit sets RK_FUZZ_SEED (fixed seed) and RK_FUZZ_RUNS (fixed number of
+# inputs); SECONDS then only caps the time on a slow machine.
+#
 # Environment: CXX_FUZZ (default clang++-14, else clang++), YAML_CPP_SRC (a yaml-cpp 0.7 source
 # tree to compile in with instrumentation; default: link the system libyaml-cpp, uninstrumented),
 # RK_FUZZ_OUT (default build/fuzz-scenario), RK_FUZZ_JOBS (parallel fuzzing jobs, default 1).
@@ -42,11 +46,15 @@ for src in "${sources[@]}"; do
 done
 "$cxx" "${flags[@]}" "${objects[@]}" "${libs[@]}" -o "$out/fuzz_scenario"
 
-# New inputs go to the copy, so the seed corpus in the repository stays small and reviewed.
+# New inputs go to the copy, so the seed corpus in the repository stays small and reviewed. With a
+# fixed seed the copy starts afresh, so that the run does not depend on what earlier runs found.
+if [[ -n "${RK_FUZZ_SEED:-}" ]]; then rm -rf "$out/corpus"; mkdir -p "$out/corpus"; fi
 cp -n "$here"/corpus/* "$out/corpus/" 2>/dev/null || true
 echo "fuzzing for ${seconds}s"
 args=(-dict="$here/scenario.dict" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048
       -max_len=16384 -print_final_stats=1 -artifact_prefix="$out/")
+if [[ -n "${RK_FUZZ_SEED:-}" ]]; then args+=(-seed="$RK_FUZZ_SEED"); fi
+if [[ -n "${RK_FUZZ_RUNS:-}" ]]; then args+=(-runs="$RK_FUZZ_RUNS"); fi
 if (( jobs > 1 )); then
   # With -jobs libFuzzer writes fuzz-N.log into the working directory.
   cd "$out"
