@@ -74,6 +74,8 @@ int main(int argc, char** argv) {
     return rc == 0 ? 0 : rk::harness::kExitInvalidInput;
   }
 
+  // Under mpirun every rank runs this; rank 0 alone reports errors (each rank sees the same ones).
+  const bool reporter = rk::harness::launcher_rank() == 0;
   try {
     spdlog::set_level(spdlog::level::from_str(log_level));
     if (*run) {
@@ -82,6 +84,7 @@ int main(int argc, char** argv) {
       run_opts.argv.assign(argv, argv + argc);
       run_opts.progress = !run_opts.quiet && isatty(STDERR_FILENO);
       const auto r = rk::harness::run_scenario(run_opts, std::cout);
+      if (r.rank != 0) return r.exit_code;  // under MPI, rank 0 reports for every rank
       if (r.exit_code == rk::harness::kExitFailed) std::cerr << "ringkernel: run failed: " << r.error << "\n";
       if (r.exit_code == rk::harness::kExitInterrupted) std::cerr << "ringkernel: interrupted; results kept in " << r.results << "\n";
       return r.exit_code;
@@ -117,13 +120,13 @@ int main(int argc, char** argv) {
       return 0;
     }
   } catch (const rk::scenario::ScenarioError& e) {
-    std::cerr << e.what() << "\n";
+    if (reporter) std::cerr << e.what() << "\n";
     return rk::harness::kExitInvalidInput;
   } catch (const rk::harness::InputError& e) {
-    std::cerr << "ringkernel: error: " << e.what() << "\n";
+    if (reporter) std::cerr << "ringkernel: error: " << e.what() << "\n";
     return rk::harness::kExitInvalidInput;
   } catch (const std::exception& e) {
-    std::cerr << "ringkernel: error: " << e.what() << "\n";
+    if (reporter) std::cerr << "ringkernel: error: " << e.what() << "\n";
     return rk::harness::kExitFailed;
   }
   return 0;

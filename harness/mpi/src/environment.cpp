@@ -81,6 +81,34 @@ Environment::~Environment() {
 
 void Environment::barrier() const { RK_MPI_CHECK(MPI_Barrier(MPI_COMM_WORLD)); }
 
+bool Environment::all_true(bool ok) const {
+  int in = ok ? 1 : 0, out = 0;
+  RK_MPI_CHECK(MPI_Allreduce(&in, &out, 1, MPI_INT, MPI_LAND, MPI_COMM_WORLD));
+  return out != 0;
+}
+
+int Environment::broadcast(int value, int root) const {
+  RK_MPI_CHECK(MPI_Bcast(&value, 1, MPI_INT, root, MPI_COMM_WORLD));
+  return value;
+}
+
+namespace {
+// Open MPI's mpirun, PMIx (Open MPI 4+, srun --mpi=pmix), PMI-1/2 (MPICH's hydra, srun --mpi=pmi2).
+constexpr const char* kRankVariables[] = {"OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK"};
+}  // namespace
+
+bool started_by_mpi_launcher() {
+  for (const char* v : kRankVariables)
+    if (std::getenv(v) != nullptr) return true;
+  return false;
+}
+
+int launcher_rank() {
+  for (const char* v : kRankVariables)
+    if (const char* s = std::getenv(v)) return std::atoi(s);
+  return 0;
+}
+
 void Environment::abort(int exit_code) const {
   MPI_Abort(MPI_COMM_WORLD, exit_code);
   std::abort();  // MPI_Abort does not return; keep [[noreturn]] honest if it does

@@ -8,6 +8,7 @@
 #include <iomanip>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <ostream>
 #include <sstream>
 #include <thread>
@@ -16,6 +17,13 @@
 #include "rk/harness/coordinator.hpp"
 #include "rk/record/record.hpp"
 #include "system_info.hpp"
+
+#if RK_HAVE_MPI
+#include "rk/mpi/bridge.hpp"
+#include "rk/mpi/distributed_runtime.hpp"
+#include "rk/mpi/environment.hpp"
+#include "rk/mpi/gather.hpp"
+#endif
 
 namespace rk::harness {
 
@@ -126,6 +134,22 @@ class FileSink final : public workloads::ResultSink {
   std::mutex mu_;
   std::map<std::string, record::LatencySeries> lat_;
   std::map<std::string, record::ThroughputSeries> tp_;
+};
+
+/// The sink of ranks other than 0: they record nothing themselves.
+class NullSink final : public workloads::ResultSink {
+ public:
+  void latency(const std::string&, std::span<const std::uint64_t>) override {}
+  void throughput(const std::string&, std::uint64_t, std::uint64_t, std::uint64_t) override {}
+  void event(const std::string&, const std::string&, const std::string&, const std::string&) override {}
+  void write_f64(const std::string&, std::span<const double>) override {}
+  void write_u64(const std::string&, std::span<const std::uint64_t>) override {}
+  void write_i64(const std::string&, std::span<const std::int64_t>) override {}
+  void write_strings(const std::string&, const std::vector<std::string>&) override {}
+  void write_table(const std::string&, const std::vector<Column>&, std::size_t, const void*, std::size_t) override {}
+  void attr(const std::string&, double) override {}
+  void attr(const std::string&, std::int64_t) override {}
+  void attr(const std::string&, const std::string&) override {}
 };
 
 /// Stop flag, progress and the run clock for the workload.
@@ -249,7 +273,7 @@ std::string human_rate(double per_s) {
 /// Samples telemetry and throughput probes at the scenario's interval, and draws the progress line.
 class Sampler {
  public:
-  Sampler(cpu::CpuRuntime& rt, record::ResultsFile& file, const scenario::Scenario& sc, Control& ctl, bool progress)
+  Sampler(RingKernelRuntime& rt, record::ResultsFile& file, const scenario::Scenario& sc, Control& ctl, bool progress)
       : rt_(rt), file_(file), sc_(sc), ctl_(ctl), progress_(progress) {
     for (const auto& k : sc.kernels) telemetry_.emplace_back(k.id, file.telemetry(k.id));
     for (const auto& p : sc.probes.throughput) {
@@ -352,7 +376,7 @@ class Sampler {
     std::fflush(stderr);
   }
 
-  cpu::CpuRuntime& rt_;
+  RingKernelRuntime& rt_;
   record::ResultsFile& file_;
   const scenario::Scenario& sc_;
   Control& ctl_;
@@ -434,7 +458,7 @@ class MigrationDriver {
 };
 
 /// Let kernels finish what is queued (bounded by the drain timeout).
-bool drain(cpu::CpuRuntime& rt, const scenario::Scenario& sc) {
+bool drain(RingKernelRuntime& rt, const scenario::Scenario& sc) {
   const auto deadline = Clock::now() + sc.drain_timeout;
   for (;;) {
     bool idle = true;
@@ -449,11 +473,12 @@ bool drain(cpu::CpuRuntime& rt, const scenario::Scenario& sc) {
   }
 }
 
-void print_summary(std::ostream& out, const scenario::Scenario& sc, const RunResult& r, double seconds,
+void print_summary(std::ostream& out, const scenario::Scenario& sc, int ranks, const RunResult& r, double seconds,
                    const workloads::Verification& v) {
   std::vector<std::pair<std::string, std::string>> rows = {
       {"scenario", sc.name}, {"workload", sc.workload.name}, {"backend", "cpu"},
-      {"devices", std::to_string(sc.devices) + (sc.devices > 1 ? " (simulated)" : "")},
+      {"devices", std::to_string(sc.devices) + (sc.devices > 1 ? " (simulated)" : "") +
+                      (ranks > 1 ? " on " + std::to_string(ranks) + " MPI ranks" : "")},
       {"status", r.status},  {"duration", std::to_string(seconds).substr(0, 6) + " s"}};
   for (const auto& f : v.figures) rows.push_back(f);
   rows.emplace_back("verification", v.ok ? "passed" : "FAILED");
@@ -507,139 +532,387 @@ scenario::Scenario validate_scenario(const std::filesystem::path& path, const st
   return prepare(path, overrides, "").sc;
 }
 
+namespace {
+
+/// The processes of a run: one (no MPI launcher) or the ranks of an MPI job. Collective calls are no-ops
+/// for a single process.
+class Cluster {
+ public:
+  Cluster() {
+#if RK_HAVE_MPI
+    if (mpi::started_by_mpi_launcher()) {
+      env_ = std::make_unique<mpi::Environment>();
+      rank_ = env_->rank();
+      size_ = env_->size();
+    }
+#endif
+  }
+  int rank() const { return rank_; }
+  int size() const { return size_; }
+  bool distributed() const { return size_ > 1; }
+  bool all_true(bool ok) const {
+#if RK_HAVE_MPI
+    if (distributed()) return env_->all_true(ok);
+#endif
+    return ok;
+  }
+  /// Every rank's `text`, at rank 0 (elsewhere empty).
+  std::vector<std::string> gather(const std::string& text) const {
+#if RK_HAVE_MPI
+    if (distributed()) return mpi::gather_strings(*env_, text);
+#endif
+    return {text};
+  }
+  int broadcast(int value) const {
+#if RK_HAVE_MPI
+    if (distributed()) return env_->broadcast(value);
+#endif
+    return value;
+  }
+  std::string library_version() const {
+#if RK_HAVE_MPI
+    if (env_) return env_->library_version();
+#endif
+    return {};
+  }
+#if RK_HAVE_MPI
+  mpi::Environment& env() const { return *env_; }
+#endif
+
+ private:
+#if RK_HAVE_MPI
+  std::unique_ptr<mpi::Environment> env_;
+#endif
+  int rank_ = 0;
+  int size_ = 1;
+};
+
+/// Thrown on ranks other than 0 when the run cannot go on: rank 0 reports why.
+class OtherRankFailed : public InputError {
+ public:
+  OtherRankFailed() : InputError("the run failed on another rank (rank 0 reports why)") {}
+};
+
+/// Collective: every rank passes its own failure (empty: none). When any rank failed, rank 0 throws its own
+/// error (or a rank's, named) and the other ranks throw OtherRankFailed; the error keeps its kind.
+void agree(const Cluster& cluster, const std::exception_ptr& failure) {
+  if (!cluster.distributed()) {
+    if (failure) std::rethrow_exception(failure);
+    return;
+  }
+  if (cluster.all_true(!failure)) return;
+  std::string text;
+  bool input = false;
+  if (failure) {
+    try {
+      std::rethrow_exception(failure);
+    } catch (const scenario::ScenarioError& e) {
+      text = e.what();
+      input = true;
+    } catch (const InputError& e) {
+      text = e.what();
+      input = true;
+    } catch (const std::exception& e) {
+      text = e.what();
+    }
+  }
+  const auto all = cluster.gather(std::string(input ? "2" : "1") + text);
+  if (cluster.rank() != 0) throw OtherRankFailed();
+  if (failure) std::rethrow_exception(failure);
+  for (std::size_t r = 1; r < all.size(); ++r) {
+    if (all[r].empty()) continue;
+    const std::string msg = "rank " + std::to_string(r) + ": " + all[r].substr(1);
+    if (all[r][0] == '2') throw InputError(msg);
+    throw std::runtime_error(msg);
+  }
+}
+
+}  // namespace
+
+int launcher_rank() {
+#if RK_HAVE_MPI
+  return mpi::launcher_rank();
+#else
+  return 0;
+#endif
+}
+
 RunResult run_scenario(const RunOptions& opts, std::ostream& out) {
-  Prepared prepared = prepare(opts.scenario, opts.overrides, opts.backend);
-  const scenario::Scenario& sc = prepared.sc;
+  Cluster cluster;
+  const int rank = cluster.rank(), ranks = cluster.size();
+  const bool root = rank == 0;
+
+  Prepared prepared;
+  std::exception_ptr failure;
+  try {
+    prepared = prepare(opts.scenario, opts.overrides, opts.backend);
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  if (!failure && cluster.distributed() && !prepared.workload->spans_processes())
+    failure = std::make_exception_ptr(InputError(
+        prepared.sc.source_path + ": workload '" + prepared.sc.workload.name + "' runs in one process only (its kernels "
+        "share memory), but this run has " + std::to_string(cluster.size()) + " MPI ranks; run it without mpirun"));
+  agree(cluster, failure);
+  scenario::Scenario& sc = prepared.sc;
   const std::string backend = prepared.backend;
   std::unique_ptr<workloads::Workload>& workload = prepared.workload;
   const std::vector<PlannedKernel>& planned = prepared.planned;
-  const std::filesystem::path output = opts.output.empty() ? std::filesystem::path(default_output(sc)) : opts.output;
-  std::error_code ec;
-  if (std::filesystem::is_directory(output, ec))
-    throw InputError("--output " + output.string() + " is a directory; give a file name");
+  // One rank per device group: device d belongs to rank d·R/N. A rank needs at least one device.
+  const int requested_devices = sc.devices;
+  if (sc.devices < ranks) sc.devices = ranks;
+  auto owner_of_device = [&](std::uint32_t d) { return static_cast<int>(static_cast<std::uint64_t>(d) * ranks / sc.devices); };
+  const std::vector<std::string> hosts = cluster.gather(host_name());
 
-  // From here on everything is recorded; failures end the run as `failed`, not as a crash.
+  const std::filesystem::path output = opts.output.empty() ? std::filesystem::path(default_output(sc)) : opts.output;
+  // From here on everything is recorded (by rank 0); failures end the run as `failed`, not as a crash.
   RunResult result;
   result.results = output;
-  record::RunInfo info;
-  info.scenario_yaml = sc.source_text;
-  info.argv = opts.argv;
-  info.backend = backend;
-  info.device_count = static_cast<std::uint32_t>(sc.devices);
-  info.git_revision = git_revision();
-  info.git_dirty = git_dirty();
-  info.build_type = build_type();
-  info.versions = library_versions();
-  auto create = [&] {
+  result.rank = rank;
+  std::optional<record::ResultsFile> file;
+  if (root) {
     try {
-      return record::ResultsFile::create(result.results, info);
-    } catch (const record::RecordError& e) {
-      throw InputError("cannot create the results file: " + std::string(e.what()));
+      std::error_code ec;
+      if (std::filesystem::is_directory(output, ec))
+        throw InputError("--output " + output.string() + " is a directory; give a file name");
+      record::RunInfo info;
+      info.scenario_yaml = sc.source_text;
+      info.argv = opts.argv;
+      info.backend = backend;
+      info.device_count = static_cast<std::uint32_t>(sc.devices);
+      info.git_revision = git_revision();
+      info.git_dirty = git_dirty();
+      info.build_type = build_type();
+      info.versions = library_versions();
+      if (cluster.distributed()) info.versions["mpi"] = cluster.library_version();
+      try {
+        file.emplace(record::ResultsFile::create(result.results, info));
+      } catch (const record::RecordError& e) {
+        throw InputError("cannot create the results file: " + std::string(e.what()));
+      }
+      file->set_attr("scenario_name", sc.name);
+      file->set_attr("workload", sc.workload.name);
+      file->set_attr("seed", static_cast<std::int64_t>(sc.seed));
+      file->set_attr("mpi_ranks", static_cast<std::int64_t>(ranks));
+    } catch (...) {
+      failure = std::current_exception();
     }
-  };
-  record::ResultsFile file = create();
-  file.set_attr("scenario_name", sc.name);
-  file.set_attr("workload", sc.workload.name);
-  file.set_attr("seed", static_cast<std::int64_t>(sc.seed));
+  }
+  agree(cluster, failure);
 
   cpu::CpuRuntimeConfig cfg;
   cfg.command_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(sc.drain_timeout) + std::chrono::seconds(1);
   cfg.devices = static_cast<std::uint32_t>(sc.devices);
-  cpu::CpuRuntime rt(cfg);
-  for (const DeviceProperties& d : rt.devices()) {
-    record::DeviceInfo dev;
-    dev.index = d.index;
-    dev.name = d.name;
-    dev.kind = d.kind;
-    dev.memory_bytes = d.memory_bytes;
-    dev.clock_khz = cpu_clock_khz();
-    dev.multiprocessor_count = d.compute_units;
-    dev.cpu_model = cpu_model();
-    dev.rank = d.rank;
-    dev.host = info.hostname;
-    file.add_device(dev);
+  cfg.rank = rank;
+  if (cluster.distributed()) {
+    // Workers go to this rank's devices; the others' devices exist here only as placement targets.
+    std::uint32_t owned = 0;
+    for (std::uint32_t d = 0; d < cfg.devices; ++d) owned += owner_of_device(d) == rank;
+    cfg.workers = std::max(1u, std::thread::hardware_concurrency() / std::max(1u, owned));
   }
-  MultiGpuCoordinator coordinator(rt, parse_load_balancing(sc.coordinator.placement).value_or(LoadBalancing::LeastLoaded));
+  cpu::CpuRuntime rt(cfg);
+  std::vector<DeviceProperties> devices = rt.devices();
+  for (auto& d : devices) d.rank = owner_of_device(d.index);
+  std::unique_ptr<FileSink> sink_ptr;
+  if (root) {
+    for (const DeviceProperties& d : devices) {
+      record::DeviceInfo dev;
+      dev.index = d.index;
+      dev.name = d.name;
+      dev.kind = d.kind;
+      dev.memory_bytes = d.memory_bytes;
+      dev.clock_khz = cpu_clock_khz();
+      dev.multiprocessor_count = d.compute_units;
+      dev.cpu_model = cpu_model();
+      dev.rank = d.rank;
+      dev.host = static_cast<std::size_t>(d.rank) < hosts.size() ? hosts[static_cast<std::size_t>(d.rank)] : host_name();
+      file->add_device(dev);
+    }
+    sink_ptr = std::make_unique<FileSink>(*file, sc.workload.name);
+  }
+  // Ranks other than 0 record nothing themselves: what they know reaches rank 0 through the bridge.
+  NullSink null_sink;
+  workloads::ResultSink& sink = root ? static_cast<workloads::ResultSink&>(*sink_ptr) : null_sink;
   register_kernel_types(rt);
-  FileSink sink(file, sc.workload.name);
+
+  std::vector<std::string> names;
+  for (const auto& p : planned) names.push_back(sc.kernels[p.index].id);
+#if RK_HAVE_MPI
+  std::unique_ptr<mpi::MpiBridge> bridge;
+  std::unique_ptr<mpi::DistributedRuntime> drt;
+#endif
+  RingKernelRuntime* run_rt = &rt;
+  // Placement sees every device and places every kernel (the same decisions on every rank); each rank
+  // launches what landed on its own devices.
+  const LoadBalancing policy = parse_load_balancing(sc.coordinator.placement).value_or(LoadBalancing::LeastLoaded);
+  std::optional<MultiGpuCoordinator> placement;
+  std::vector<int> kernel_device(planned.size(), 0), kernel_owner(planned.size(), 0);
 
   const auto origin = Clock::now();
   Control ctl(origin);
-  file.set_attr("placement", std::string(to_string(parse_load_balancing(sc.coordinator.placement).value_or(LoadBalancing::LeastLoaded))));
+  if (root) file->set_attr("placement", std::string(to_string(policy)));
   workloads::Verification verification;
   bool interrupted = false;
   try {
-    for (const auto& p : planned) {
-      const scenario::KernelSpec& k = sc.kernels[p.index];
-      LaunchOptions o = p.options;
-      o.device = static_cast<int>(coordinator.place(k.id, k.device));
-      rt.launch(k.id, Dim3{k.grid.x, k.grid.y, k.grid.z}, Dim3{k.block.x, k.block.y, k.block.z}, o);
-      sink.event("info", "lifecycle", k.id, "launched (" + k.type + ") on device " + std::to_string(o.device));
+    try {
+      placement.emplace(rt, policy);
+      for (std::size_t i = 0; i < planned.size(); ++i) {
+        const scenario::KernelSpec& k = sc.kernels[planned[i].index];
+        kernel_device[i] = static_cast<int>(placement->place(k.id, k.device));
+        kernel_owner[i] = owner_of_device(static_cast<std::uint32_t>(kernel_device[i]));
+      }
+#if RK_HAVE_MPI
+      if (cluster.distributed()) {
+        bridge = std::make_unique<mpi::MpiBridge>(cluster.env(), rt, kernel_owner, names);
+        drt = std::make_unique<mpi::DistributedRuntime>(rt, *bridge, names, devices);
+        run_rt = drt.get();
+      }
+#endif
+      if (cluster.distributed() && requested_devices < ranks)
+        sink.event("info", "placement", "", "the scenario asks for " + std::to_string(requested_devices) +
+                                                " device(s); " + std::to_string(ranks) + " ranks run one each");
+      for (std::size_t i = 0; i < planned.size(); ++i) {
+        const scenario::KernelSpec& k = sc.kernels[planned[i].index];
+        std::string where = "device " + std::to_string(kernel_device[i]);
+        if (cluster.distributed()) where += " (rank " + std::to_string(kernel_owner[i]) + ")";
+        if (kernel_owner[i] == rank) {
+          LaunchOptions o = planned[i].options;
+          o.device = kernel_device[i];
+          rt.launch(k.id, Dim3{k.grid.x, k.grid.y, k.grid.z}, Dim3{k.block.x, k.block.y, k.block.z}, o);
+        }
+        sink.event("info", "lifecycle", k.id, "launched (" + k.type + ") on " + where);
+      }
+      for (std::size_t i = 0; i < planned.size(); ++i) {
+        if (kernel_owner[i] == rank) rt.activate(names[i]);
+        sink.event("info", "lifecycle", names[i], "activated");
+      }
+    } catch (...) {
+      failure = std::current_exception();
     }
-    for (const auto& p : planned) {
-      rt.activate(sc.kernels[p.index].id);
-      sink.event("info", "lifecycle", sc.kernels[p.index].id, "activated");
-    }
+    agree(cluster, failure);  // every rank's kernels run before any message flows
+#if RK_HAVE_MPI
+    if (bridge) bridge->start();
+#endif
     {
-      Sampler sampler(rt, file, sc, ctl, opts.progress);
-      MigrationDriver migrations(coordinator, sc.coordinator, sink, ctl);
-      sink.event("info", "lifecycle", "", "run started");
-      workload->run(rt, ctl, sink);
-      migrations.stop();
-      interrupted = stop_flag().load();
+      std::optional<Sampler> sampler;
+      MultiGpuCoordinator coordinator(*run_rt, policy);
+      std::optional<MigrationDriver> migrations;
+      if (root) {
+        sampler.emplace(*run_rt, *file, sc, ctl, opts.progress);
+        migrations.emplace(coordinator, sc.coordinator, sink, ctl);
+        sink.event("info", "lifecycle", "", "run started");
+      }
+      std::exception_ptr run_failure;
+      try {
+        if (root) workload->run(*run_rt, ctl, sink);
+#if RK_HAVE_MPI
+        else bridge->wait_for_stop();
+#endif
+      } catch (...) {
+        run_failure = std::current_exception();
+      }
+      if (migrations) migrations->stop();
+      interrupted = root && stop_flag().load();
       if (interrupted) {
         sink.event("warning", "lifecycle", "", "interrupted: draining");
-        if (!drain(rt, sc)) sink.event("warning", "lifecycle", "", "drain timed out with messages still queued");
+        if (!drain(*run_rt, sc)) sink.event("warning", "lifecycle", "", "drain timed out with messages still queued");
       }
-      sampler.stop();
+#if RK_HAVE_MPI
+      if (bridge) {
+        // Collective on every rank, also after a failed workload: the others wait for it.
+        const mpi::BridgeCounters c = bridge->stop();
+        const auto all = cluster.gather(std::to_string(c.messages_sent) + " " + std::to_string(c.batches_sent) + " " +
+                                        std::to_string(c.bytes_sent) + " " + std::to_string(c.messages_received) + " " +
+                                        std::to_string(c.full_outbox) + " " + std::to_string(c.dead_letters) + " " +
+                                        std::to_string(c.unread_host_messages));
+        for (std::size_t r = 0; r < all.size(); ++r) {
+          std::istringstream in(all[r]);
+          std::uint64_t sent = 0, batches = 0, bytes = 0, received = 0, full = 0, dead = 0, unread = 0;
+          in >> sent >> batches >> bytes >> received >> full >> dead >> unread;
+          sink.event(dead || unread ? "warning" : "info", "mpi", "",
+                     "rank " + std::to_string(r) + " (" + hosts[r] + "): sent " + std::to_string(sent) + " messages in " +
+                         std::to_string(batches) + " batches (" + std::to_string(bytes) + " bytes), received " +
+                         std::to_string(received) + ", outbox full " + std::to_string(full) + " times, " +
+                         std::to_string(dead) + " undeliverable, " + std::to_string(unread) + " never read by the host");
+        }
+      }
+#endif
+      if (sampler) sampler->stop();
+#if RK_HAVE_MPI
+      if (!run_failure && bridge && !bridge->error().empty())
+        run_failure = std::make_exception_ptr(std::runtime_error(bridge->error()));
+#endif
+      agree(cluster, run_failure);
     }
-    for (const auto& p : planned) {
-      const std::string& id = sc.kernels[p.index].id;
-      const auto st = rt.status(id);
-      if (st.error_count)
-        sink.event("error", "error", id, std::to_string(st.error_count) + " handler errors, last code " +
-                                             std::to_string(static_cast<int>(st.last_error)));
-      rt.terminate(id);
-      sink.event("info", "lifecycle", id, "terminated");
+    if (cluster.distributed()) interrupted = cluster.broadcast(interrupted ? 1 : 0) != 0;
+    std::string dead_text;
+    try {
+      for (std::size_t i = 0; i < planned.size(); ++i) {
+        const std::string& id = names[i];
+        const auto st = run_rt->status(id);
+        if (st.error_count)
+          sink.event("error", "error", id, std::to_string(st.error_count) + " handler errors, last code " +
+                                               std::to_string(static_cast<int>(st.last_error)));
+        if (kernel_owner[i] == rank) rt.terminate(id);
+        sink.event("info", "lifecycle", id, "terminated");
+      }
+      for (const auto& d : rt.drain_dead_letters())
+        dead_text += std::to_string(d.message.header.source_kernel) + " " +
+                     std::to_string(d.message.header.dest_kernel) + " " + to_string(d.reason) + "\n";
+    } catch (...) {
+      failure = std::current_exception();
     }
-    for (const auto& d : rt.drain_dead_letters())
-      sink.event("warning", "dead_letter", std::to_string(d.message.header.source_kernel),
-                 std::string("undeliverable message to kernel ") + std::to_string(d.message.header.dest_kernel) + ": " +
-                     to_string(d.reason));
-    if (!interrupted) {
-      verification = workload->verify();
+    agree(cluster, failure);
+    for (const std::string& text : cluster.gather(dead_text)) {
+      std::istringstream in(text);
+      std::string from, to, reason;
+      while (in >> from >> to >> reason)
+        sink.event("warning", "dead_letter", from, "undeliverable message to kernel " + to + ": " + reason);
     }
-    workload->write_results(sink);
-    if (interrupted) {
-      result.status = "interrupted";
-      result.exit_code = kExitInterrupted;
-      file.finish(record::Status::interrupted, "interrupted by signal");
-    } else if (!verification.ok) {
-      result.status = "failed";
-      result.exit_code = kExitFailed;
-      result.error = "verification failed: " + verification.failures.front();
-      for (const auto& f : verification.failures) sink.event("error", "verification", "", f);
-      file.finish(record::Status::failed, result.error);
-    } else {
-      result.status = "complete";
-      file.finish(record::Status::complete);
+    if (root) {
+      if (!interrupted) verification = workload->verify();
+      workload->write_results(sink);
+      if (interrupted) {
+        result.status = "interrupted";
+        result.exit_code = kExitInterrupted;
+        file->finish(record::Status::interrupted, "interrupted by signal");
+      } else if (!verification.ok) {
+        result.status = "failed";
+        result.exit_code = kExitFailed;
+        result.error = "verification failed: " + verification.failures.front();
+        for (const auto& f : verification.failures) sink.event("error", "verification", "", f);
+        file->finish(record::Status::failed, result.error);
+      } else {
+        result.status = "complete";
+        file->finish(record::Status::complete);
+      }
     }
+  } catch (const OtherRankFailed& e) {
+    result.status = "failed";
+    result.exit_code = kExitFailed;
+    result.error = e.what();
   } catch (const std::exception& e) {
     result.status = stop_flag().load() ? "interrupted" : "failed";
     result.exit_code = stop_flag().load() ? kExitInterrupted : kExitFailed;
     result.error = e.what();
-    if (file.is_open()) {
+    if (file && file->is_open()) {
       try {
         sink.event("error", "error", "", e.what());
-        file.finish(stop_flag().load() ? record::Status::interrupted : record::Status::failed, e.what());
+        file->finish(stop_flag().load() ? record::Status::interrupted : record::Status::failed, e.what());
       } catch (const std::exception&) {
         // The destructor still closes and renames the file as failed.
       }
     }
   }
+#if RK_HAVE_MPI
+  drt.reset();
+  bridge.reset();
+#endif
   rt.shutdown();
+  // Every rank ends with rank 0's verdict.
+  result.exit_code = cluster.broadcast(result.exit_code);
   const double seconds = std::chrono::duration<double>(Clock::now() - origin).count();
-  if (!opts.quiet) print_summary(out, sc, result, seconds, verification);
+  if (root && !opts.quiet) print_summary(out, sc, ranks, result, seconds, verification);
   return result;
 }
 

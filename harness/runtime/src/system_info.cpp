@@ -57,4 +57,10 @@ std::string git_revision() { return RK_GIT_REVISION; }
 bool git_dirty() { return RK_GIT_DIRTY != 0; }
 std::string build_type() { return RK_BUILD_TYPE; }
 
+std::string host_name() {
+  char name[256] = {};
+  if (gethostname(name, sizeof name - 1) != 0) return "unknown";
+  return name;
+}
+
 }  // namespace rk::harness

@@ -16,5 +16,7 @@ std::map<std::string, std::string> library_versions();
 std::string git_revision();
 bool git_dirty();
 std::string build_type();
+/// gethostname(): the host this process runs on.
+std::string host_name();
 
 }  // namespace rk::harness

@@ -141,11 +141,18 @@ void Worker::park() {
 
 void Broker::add_route(KernelId id, CpuKernel* k) { routes_[id].store(k, std::memory_order_release); }
 void Broker::remove_route(KernelId id) { routes_[id].store(nullptr, std::memory_order_release); }
+void Broker::set_remote_route(KernelId id, RemoteEndpoint* endpoint) {
+  if (id >= kMaxKernels) throw RuntimeError("remote route: kernel id " + std::to_string(id) + " out of range");
+  remote_[id].store(endpoint, std::memory_order_release);
+}
 
 SendStatus Broker::try_deliver(KernelId target, const Slot& message) {
   if (target >= kMaxKernels) return SendStatus::UnknownKernel;
   CpuKernel* k = routes_[target].load(std::memory_order_seq_cst);
-  if (k == nullptr) return SendStatus::UnknownKernel;
+  if (k == nullptr) {
+    RemoteEndpoint* remote = remote_[target].load(std::memory_order_acquire);
+    return remote != nullptr ? remote->forward(target, message) : SendStatus::UnknownKernel;
+  }
   if (k->moving.load(std::memory_order_seq_cst)) return SendStatus::Full;  // migrating: retry later
   switch (k->input->try_enqueue(message)) {
     case QueueStatus::Ok: break;

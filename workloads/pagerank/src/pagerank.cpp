@@ -31,6 +31,9 @@ double mean_seconds(const std::vector<std::uint64_t>& ns) {
 class PageRankWorkload final : public Workload {
  public:
   std::string name() const override { return "pagerank"; }
+  // Partitions exchange contributions by reference into one shared arena and get their partition view
+  // as a host pointer: one process only (see README, "Across processes").
+  bool spans_processes() const override { return false; }
 
   void configure(const Params& params, const Topology& topo, const RunLimits& limits) override {
     opts_.damping = params.get_double("damping", 0.85, 0.0, 1.0);

@@ -20,6 +20,12 @@ class MpiError : public RuntimeError {
 enum class Threading : std::uint8_t { Single, Funneled, Serialized, Multiple };
 const char* to_string(Threading t);
 
+/// True when this process was started by an MPI launcher (mpirun/mpiexec, or srun with PMI/PMIx): the
+/// variables those set are present. Without one, a run stays a single process and never touches MPI.
+bool started_by_mpi_launcher();
+/// This process's rank as the launcher announced it (before MPI_Init), 0 without a launcher.
+int launcher_rank();
+
 /// RAII MPI_Init_thread / MPI_Finalize. Create exactly one, first thing in main, and destroy every object
 /// that uses MPI (MpiReduction) before it. If MPI was already initialised by someone else, this object
 /// neither initialises nor finalises it.
@@ -46,6 +52,10 @@ class Environment {
 
   /// MPI_Barrier on MPI_COMM_WORLD.
   void barrier() const;
+  /// Collective: true on every rank when `ok` is true on every rank (MPI_Allreduce, logical and).
+  bool all_true(bool ok) const;
+  /// Collective: `value` of `root`, on every rank (MPI_Bcast).
+  int broadcast(int value, int root = 0) const;
   /// MPI_Abort on MPI_COMM_WORLD: ends every rank (use when a rank cannot continue and the others would
   /// otherwise block in a collective).
   [[noreturn]] void abort(int exit_code) const;

@@ -37,7 +37,8 @@ struct RunOptions {
 };
 
 struct RunResult {
-  int exit_code = kExitOk;
+  int exit_code = kExitOk;  ///< under MPI: rank 0's, on every rank
+  int rank = 0;             ///< this process's MPI rank (0 without mpirun); only rank 0 reports
   std::string status;  ///< complete | interrupted | failed
   std::filesystem::path results;
   std::string error;
@@ -56,7 +57,14 @@ std::vector<std::string> registered_kernel_types();
 /// topology), without running: what `ringkernel validate` does. Throws like run_scenario.
 scenario::Scenario validate_scenario(const std::filesystem::path& path, const std::vector<std::string>& overrides);
 
-/// Load, validate and run a scenario. Input errors throw scenario::ScenarioError or InputError
+/// This process's rank as the MPI launcher announced it (0 without mpirun/srun). Ranks other than 0 leave
+/// reporting to rank 0.
+int launcher_rank();
+
+/// Load, validate and run a scenario. Started by an MPI launcher (`mpirun -np R ringkernel run ...`), every
+/// rank calls it: the scenario's devices are split into R groups (device d on rank d·R/N; at least one
+/// each), each rank runs the kernels placed on its devices, K2K and host messages cross ranks through
+/// rk::mpi::MpiBridge, and rank 0 drives the workload and writes the one results file. Input errors throw scenario::ScenarioError or InputError
 /// (before any results file exists); everything after that is reported through RunResult.
 RunResult run_scenario(const RunOptions& options, std::ostream& out);
 

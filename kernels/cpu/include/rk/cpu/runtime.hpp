@@ -81,12 +81,24 @@ class Worker {
   std::thread thread_;
 };
 
-/// Routes K2K messages: kernel id → input ring of that kernel.
+/// Where messages for a kernel that runs in another process go (the MPI bridge's outbox).
+class RemoteEndpoint {
+ public:
+  virtual ~RemoteEndpoint() = default;
+  /// Take a stamped message for `target`. Full when there is no room now (the sender retries, as for a
+  /// full input ring); Ok means the endpoint owns delivery from here on.
+  virtual SendStatus forward(KernelId target, const Slot& message) = 0;
+};
+
+/// Routes K2K messages: kernel id → input ring of that kernel, or → the endpoint of the process it runs in.
 class Broker {
  public:
   explicit Broker(std::size_t dead_letter_capacity) : dead_letter_capacity_(dead_letter_capacity) {}
   void add_route(KernelId id, CpuKernel* k);
   void remove_route(KernelId id);
+  /// Messages for `id` (a kernel of another process) go to `endpoint`; nullptr removes the route. A local
+  /// route for the same id wins.
+  void set_remote_route(KernelId id, RemoteEndpoint* endpoint);
   /// Deliver a stamped message. On failure the message is kept as a dead letter.
   SendStatus deliver(KernelId target, const Slot& message);
   /// Deliver without dead-lettering (host sends report failure to the caller instead).
@@ -98,6 +110,7 @@ class Broker {
 
  private:
   std::unique_ptr<std::atomic<CpuKernel*>[]> routes_{new std::atomic<CpuKernel*>[kMaxKernels]()};
+  std::unique_ptr<std::atomic<RemoteEndpoint*>[]> remote_{new std::atomic<RemoteEndpoint*>[kMaxKernels]()};
   std::mutex dead_mutex_;
   std::vector<DeadLetter> dead_;
   std::size_t dead_letter_capacity_;

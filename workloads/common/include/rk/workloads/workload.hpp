@@ -158,6 +158,9 @@ class Workload {
  public:
   virtual ~Workload() = default;
   virtual std::string name() const = 0;
+  /// Whether its kernels may run in several processes (an MPI run). A workload whose kernels share memory
+  /// — by-reference payloads into one arena, pointers handed out by the host — runs in one process only.
+  virtual bool spans_processes() const { return true; }
   /// Read and check parameters and the topology before anything runs (input errors → exit 2).
   virtual void configure(const Params& params, const Topology& topology, const RunLimits& limits) = 0;
   /// Drive the run on launched, active kernels. Returns when done or when stop is requested.
