@@ -1,0 +1,109 @@
+#!/usr/bin/env python3
+"""Runs shipped scenarios under `mpirun -np R` and alone, and checks that the MPI run is complete, verified,
+recorded once (by rank 0, with the rank and host of every device) and gives the same results as one process.
+
+  mpi_runs.py RINGKERNEL SCENARIO_DIR OUT_DIR --mpiexec MPIEXEC [--mpiexec-flag F ...] [--ranks R]
+
+Exit 0 when every check passed; otherwise prints each failure and exits 1.
+"""
+import argparse
+import os
+import subprocess
+import sys
+
+import h5py
+import numpy as np
+
+failures = []
+
+
+def check(ok, what):
+    if not ok:
+        failures.append(what)
+        print("FAILED:", what, flush=True)
+
+
+def run(cmd, expect_rc=0, timeout=300):
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=timeout)
+    check(p.returncode == expect_rc, f"{' '.join(cmd)} exited {p.returncode}, expected {expect_rc}:\n{p.stdout[-3000:]}")
+    return p
+
+
+def attrs(path, group):
+    with h5py.File(path, "r") as f:
+        return {k: (v.decode() if isinstance(v, bytes) else v) for k, v in f[group].attrs.items()}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("ringkernel")
+    ap.add_argument("scenarios")
+    ap.add_argument("out")
+    ap.add_argument("--mpiexec", required=True)
+    ap.add_argument("--mpiexec-flag", action="append", default=[])
+    ap.add_argument("--ranks", type=int, default=2)
+    a = ap.parse_args()
+    os.makedirs(a.out, exist_ok=True)
+    mpi = [a.mpiexec, *a.mpiexec_flag, "-np", str(a.ranks)]
+    R = a.ranks
+
+    # (scenario, overrides, workload attributes and datasets that must equal the one-process run's)
+    pipeline = (["messages_sent", "messages_received", "stages"], [])
+    fan_out = (["tokens_generated", "tokens_received"], ["received_per_consumer"])
+    cases = [
+        ("pipeline", ["iterations=20000"], *pipeline),
+        ("pipeline", ["iterations=20000", "devices=4"], *pipeline),
+        ("fan_out", ["iterations=100000"], *fan_out),
+        ("fan_out", ["iterations=100000", "devices=4"], *fan_out),
+        ("all_to_all", ["iterations=1000", "devices=4"], ["rounds", "tokens"], []),
+        ("order_matching", ["workload.generator.orders=200000"], [],
+         ["trades", "symbols", "rejects", "reject_reasons", "trades_per_symbol", "volume", "notional", "vwap"]),
+    ]
+    for name, sets, keys, datasets in cases:
+        tag = name + "_" + "_".join(s.replace("=", "").replace(".", "") for s in sets)
+        args = [os.path.join(a.scenarios, name + ".yaml"), "--quiet"]
+        for s in sets:
+            args += ["--set", s]
+        one = os.path.join(a.out, tag + "_1.h5")
+        many = os.path.join(a.out, tag + f"_{R}.h5")
+        for p in (one, many):
+            if os.path.exists(p):
+                os.remove(p)
+        run([a.ringkernel, "run", *args, "--output", one])
+        run([*mpi, a.ringkernel, "run", *args, "--output", many])
+        if not (os.path.exists(one) and os.path.exists(many)):
+            check(False, f"{tag}: a results file is missing")
+            continue
+        with h5py.File(many, "r") as f:
+            st = f.attrs["status"]
+            st = st.decode() if isinstance(st, bytes) else st
+            check(st == "complete", f"{tag}: status {st!r} under mpirun")
+            check(int(f.attrs["mpi_ranks"]) == R, f"{tag}: mpi_ranks {f.attrs['mpi_ranks']} != {R}")
+            dev = f["devices"][:]
+            ranks = sorted(set(int(r) for r in dev["rank"]))
+            check(ranks == list(range(R)), f"{tag}: device ranks {ranks}, expected 0..{R - 1}")
+            check(all(len(h) > 0 for h in dev["host"]), f"{tag}: a device without its host")
+            kinds = [e.decode() if isinstance(e, bytes) else e for e in f["events"]["kind"]]
+            check(kinds.count("mpi") == R, f"{tag}: {kinds.count('mpi')} per-rank bridge events, expected {R}")
+            check("dead_letter" not in kinds, f"{tag}: dead letters under mpirun")
+        wl = "/workloads/" + name
+        x, y = attrs(one, wl), attrs(many, wl)
+        for k in keys:
+            check(k in x and x.get(k) == y.get(k), f"{tag}: {wl} attribute {k}: one process {x.get(k)}, mpirun {y.get(k)}")
+        with h5py.File(one, "r") as f1, h5py.File(many, "r") as f2:
+            for ds in datasets:
+                p = wl + "/" + ds
+                check(p in f1 and p in f2 and np.array_equal(f1[p][()], f2[p][()]), f"{tag}: {p} differs from one process")
+
+    # A workload whose kernels share memory refuses to span processes: exit 2, no results file.
+    refused = os.path.join(a.out, "pagerank_refused.h5")
+    p = run([*mpi, a.ringkernel, "run", os.path.join(a.scenarios, "pagerank.yaml"), "--output", refused], expect_rc=2)
+    check("runs in one process only" in p.stdout, "pagerank under mpirun: the error does not say why")
+    check(not os.path.exists(refused), "pagerank under mpirun left a results file")
+
+    print(f"mpi_runs: {len(failures)} failure(s)")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
