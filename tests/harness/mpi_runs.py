@@ -10,6 +10,7 @@ import argparse
 import os
 import subprocess
 import sys
+import time
 
 import h5py
 import numpy as np
@@ -23,8 +24,10 @@ def check(ok, what):
         print("FAILED:", what, flush=True)
 
 
-def run(cmd, expect_rc=0, timeout=300):
-    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=timeout)
+def run(cmd, expect_rc=0, timeout=300, env=None):
+    t0 = time.monotonic()
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=timeout, env=env)
+    print(f"{time.monotonic() - t0:6.2f} s  rc={p.returncode}  {' '.join(cmd[-8:])}", flush=True)
     check(p.returncode == expect_rc, f"{' '.join(cmd)} exited {p.returncode}, expected {expect_rc}:\n{p.stdout[-3000:]}")
     return p
 
@@ -59,8 +62,17 @@ def main():
         ("order_matching", ["workload.generator.orders=200000"], [],
          ["trades", "symbols", "rejects", "reject_reasons", "trades_per_symbol", "volume", "notional", "vwap"]),
     ]
-    for name, sets, keys, datasets in cases:
-        tag = name + "_" + "_".join(s.replace("=", "").replace(".", "") for s in sets)
+    # The same, with the bridge squeezed so that every backpressure path runs: a 4-slot outbox, batches of
+    # 2, one send in flight per peer, 4 messages waiting for a full input ring; small input rings too.
+    squeeze = {"RK_MPI_BRIDGE": "outbox=4,batch=2,inflight=1,pending=4"}
+    cases.append(("all_to_all", ["iterations=300", "devices=4", "kernels.0.queue_capacity=16"], ["rounds", "tokens"], [], squeeze))
+    cases.append(("pipeline", ["iterations=5000", "devices=4", "kernels.0.queue_capacity=16"], *pipeline, squeeze))
+    for case in cases:
+        name, sets, keys, datasets = case[:4]
+        env = dict(os.environ, **(case[4] if len(case) > 4 else {}))
+        tag = name + "_" + "_".join(s.replace("=", "").replace(".", "").replace("[", "") for s in sets)
+        if len(case) > 4:
+            tag += "_squeezed"
         args = [os.path.join(a.scenarios, name + ".yaml"), "--quiet"]
         for s in sets:
             args += ["--set", s]
@@ -70,7 +82,7 @@ def main():
             if os.path.exists(p):
                 os.remove(p)
         run([a.ringkernel, "run", *args, "--output", one])
-        run([*mpi, a.ringkernel, "run", *args, "--output", many])
+        run([*mpi, a.ringkernel, "run", *args, "--output", many], env=env)
         if not (os.path.exists(one) and os.path.exists(many)):
             check(False, f"{tag}: a results file is missing")
             continue

@@ -3,7 +3,9 @@
 
 #include <unistd.h>
 
+#include <charconv>
 #include <condition_variable>
+#include <cstdlib>
 #include <cstdio>
 #include <iomanip>
 #include <map>
@@ -627,6 +629,40 @@ void agree(const Cluster& cluster, const std::exception_ptr& failure) {
   }
 }
 
+#if RK_HAVE_MPI
+/// RK_MPI_BRIDGE="outbox=N,batch=N,inflight=N,pending=N": the bridge's buffer sizes (for tuning, and for
+/// tests that want backpressure on every path). Unknown keys and bad numbers are input errors.
+mpi::BridgeOptions bridge_options() {
+  mpi::BridgeOptions o;
+  const char* env = std::getenv("RK_MPI_BRIDGE");
+  if (env == nullptr) return o;
+  std::istringstream in(env);
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    const auto eq = item.find('=');
+    const std::string key = item.substr(0, eq);
+    std::uint64_t v = 0;
+    const char* first = item.c_str() + (eq == std::string::npos ? item.size() : eq + 1);
+    const auto [ptr, ec] = std::from_chars(first, item.c_str() + item.size(), v);
+    if (eq == std::string::npos || ec != std::errc{} || *ptr != '\0' || v == 0 || v > (1u << 24))
+      throw InputError("RK_MPI_BRIDGE: '" + item + "' is not KEY=N with 1 <= N <= 2^24");
+    if (key == "outbox") {
+      if ((v & (v - 1)) != 0 || v < 2) throw InputError("RK_MPI_BRIDGE: outbox must be a power of two >= 2");
+      o.outbox_capacity = static_cast<std::uint32_t>(v);
+    } else if (key == "batch") {
+      o.batch_slots = static_cast<std::uint32_t>(v);
+    } else if (key == "inflight") {
+      o.max_inflight_batches = static_cast<std::uint32_t>(v);
+    } else if (key == "pending") {
+      o.max_pending = v;
+    } else {
+      throw InputError("RK_MPI_BRIDGE: unknown key '" + key + "' (outbox, batch, inflight, pending)");
+    }
+  }
+  return o;
+}
+#endif
+
 }  // namespace
 
 int launcher_rank() {
@@ -763,7 +799,7 @@ RunResult run_scenario(const RunOptions& opts, std::ostream& out) {
       }
 #if RK_HAVE_MPI
       if (cluster.distributed()) {
-        bridge = std::make_unique<mpi::MpiBridge>(cluster.env(), rt, kernel_owner, names);
+        bridge = std::make_unique<mpi::MpiBridge>(cluster.env(), rt, kernel_owner, names, bridge_options());
         drt = std::make_unique<mpi::DistributedRuntime>(rt, *bridge, names, devices);
         run_rt = drt.get();
       }

@@ -143,6 +143,15 @@ bool CpuKernel::poll(Worker&) {
     }
     if (atomics::load_relaxed(control.should_terminate) || !atomics::load_relaxed(control.is_active)) break;
   }
+  if (!did && !(group && group->in_progress())) {
+    in_handler = true;
+    try {
+      did = body->idle(direct_context);
+    } catch (...) {
+      fail(KernelError::HandlerException);
+    }
+    in_handler = false;
+  }
   // Snapshots go to the control block when the kernel falls idle, and every 200 µs while busy:
   // publishing per message would pull the senders' cache lines onto this core on the hot path.
   if (did) {

@@ -36,15 +36,29 @@ class AllToAll final : public Workload {
     const std::uint64_t fan = peers_.size() - 1;
     const auto t0 = Clock::now();
     std::uint64_t last_tp = 0, tp_prev = 0;
+    std::uint64_t last_processed = 0, nudges = 0;
+    auto last_progress = Clock::now();
     sink.throughput("all_to_all_received", ctl.now_ns(), 0, 0);
     while (!plan.done(rounds_) && !ctl.stop_requested()) {
       // Tokens processed so far (control messages are a rounding error at these batch sizes).
       const std::uint64_t processed = processed_total(rt);
       const std::uint64_t expected = rounds_ * fan * peers_.size();
+      if (processed != last_processed) {
+        last_processed = processed;
+        last_progress = Clock::now();
+        nudges = 0;
+      }
       if (expected - std::min(expected, processed) < window_rounds_ * fan * peers_.size()) {
         const std::uint64_t n = plan.iterations ? std::min(rounds_per_start_, plan.iterations - rounds_) : rounds_per_start_;
         for (KernelId p : peers_) send_control(rt, p, Control::Start, n);
         rounds_ += n;
+      } else if (Clock::now() - last_progress > std::chrono::milliseconds(1)) {
+        // A peer flushes its outbox when a message arrives. With small input rings every peer can end up
+        // idle with tokens held back for a peer that was full at the time: an empty Start wakes them all.
+        for (KernelId p : peers_) send_control(rt, p, Control::Start, 0);
+        last_progress = Clock::now();
+        // Nothing moves even so: stop sending; settle() reports what arrived and verify() fails the run.
+        if (++nudges > static_cast<std::uint64_t>(limits_.drain_timeout / std::chrono::milliseconds(1))) break;
       } else {
         std::this_thread::yield();
       }

@@ -101,4 +101,24 @@ RK_HOST_DEVICE inline void make_reply_header(const MessageHeader& request, Kerne
   out.flags = message_flags::kReply;
 }
 
+/// The optional idle hook of a handler: `bool idle(Ctx&)`, called by the kernel's loop on thread 0 (no
+/// barriers inside) when no message is waiting. A handler that holds messages back — a K2K target was
+/// full — retries them here; without the hook it could only retry when its next message arrives, and a
+/// topology where every kernel holds something for a full neighbour would stall. Returns true when it
+/// did work (the loop then polls again at once instead of backing off).
+template <class Handler, class Ctx>
+concept HasIdleHook = requires(Handler& h, Ctx& ctx) {
+  { h.idle(ctx) } -> std::convertible_to<bool>;
+};
+
+/// Calls the idle hook when the handler has one; false otherwise.
+template <class Handler, class Ctx>
+RK_HOST_DEVICE bool run_idle_hook(Handler& h, Ctx& ctx) {
+  if constexpr (HasIdleHook<Handler, Ctx>) {
+    return h.idle(ctx);
+  } else {
+    return false;
+  }
+}
+
 }  // namespace rk

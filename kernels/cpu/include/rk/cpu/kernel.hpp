@@ -29,6 +29,8 @@ class KernelBody {
  public:
   virtual ~KernelBody() = default;
   virtual void handle(CpuContext& ctx, const Slot& message) = 0;
+  /// The handler's idle hook (rk::HasIdleHook); false when it has none or did nothing.
+  virtual bool idle(CpuContext& ctx) = 0;
   /// A copy of the handler and its state (migration checkpoint); throws when the type cannot be copied.
   virtual std::unique_ptr<KernelBody> clone() const = 0;
   /// Bytes of handler state a checkpoint copies.
@@ -42,6 +44,7 @@ class HandlerBody final : public KernelBody {
   template <class... A>
   explicit HandlerBody(A&&... args) : handler_(std::forward<A>(args)...) {}
   void handle(CpuContext& ctx, const Slot& message) override { handler_(ctx, message); }
+  bool idle(CpuContext& ctx) override { return run_idle_hook(handler_, ctx); }
   std::unique_ptr<KernelBody> clone() const override {
     if constexpr (std::is_copy_constructible_v<H>) {
       return std::make_unique<HandlerBody<H>>(handler_);

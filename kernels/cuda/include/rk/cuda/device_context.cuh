@@ -203,7 +203,7 @@ __global__ void ring_kernel_loop(DeviceKernelParams p, Handler handler) {
         atomics::store_release(p.control->messages_in_flight, std::uint64_t{0});
       }
     } else if (leader) {
-      cpu_relax();
+      if (!run_idle_hook(handler, ctx)) cpu_relax();  // retry held-back messages, else back off
     }
     ctx.sync_grid();
   }

@@ -80,6 +80,15 @@ struct Outbox {
     }
   }
 
+  /// For the kernel's idle hook: retry what waits; true when something went out.
+  template <class Ctx>
+  bool retry(Ctx& ctx) {
+    if (count == 0) return false;
+    const std::uint64_t before = delivered;
+    flush(ctx);
+    return delivered != before;
+  }
+
  private:
   void grow() {
     const std::size_t cap = items.empty() ? 256 : items.size() * 2;
@@ -119,6 +128,12 @@ struct GatewayKernel {
   GatewayKernel() = default;
   explicit GatewayKernel(const KernelParams& p) : books(parse_outputs(p)), pending(books.size()) {
     for (auto& b : pending) b = OrderBatch{};
+  }
+
+  /// Idle hook (rk::HasIdleHook): held-back messages go out as soon as their target has room.
+  template <class Ctx>
+  bool idle(Ctx& ctx) {
+    return outbox.retry(ctx);
   }
 
   template <class Ctx>
@@ -182,6 +197,12 @@ struct BookKernel {
   explicit BookKernel(const KernelParams& p) {
     const auto out = parse_outputs(p);
     if (!out.empty()) reporter = out.front();
+  }
+
+  /// Idle hook (rk::HasIdleHook): held-back messages go out as soon as their target has room.
+  template <class Ctx>
+  bool idle(Ctx& ctx) {
+    return outbox.retry(ctx);
   }
 
   template <class Ctx>
@@ -282,6 +303,12 @@ struct ReporterKernel {
 
   ReporterKernel() = default;
   explicit ReporterKernel(const KernelParams&) { outbox.limit = 1 << 20; }
+
+  /// Idle hook (rk::HasIdleHook): held-back messages go out as soon as their target has room.
+  template <class Ctx>
+  bool idle(Ctx& ctx) {
+    return outbox.retry(ctx);
+  }
 
   template <class Ctx>
   void operator()(Ctx& ctx, const Slot& in) {

@@ -74,6 +74,15 @@ struct Outbox {
     }
   }
 
+  /// For the kernel's idle hook: retry what waits; true when something went out.
+  template <class Ctx>
+  RK_HOST_DEVICE bool retry(Ctx& ctx) {
+    if (count == 0) return false;
+    const std::uint64_t before = delivered;
+    flush(ctx);
+    return delivered != before;
+  }
+
  private:
   template <class Ctx>
   RK_HOST_DEVICE bool attempt(Ctx& ctx, KernelId target, const Slot& s) {
@@ -134,6 +143,12 @@ struct ForwardKernel {
   ForwardKernel() = default;
   explicit ForwardKernel(const KernelParams& p) : routes(p) {}
 
+  /// Idle hook (rk::HasIdleHook): held-back messages go out as soon as their target has room.
+  template <class Ctx>
+  RK_HOST_DEVICE bool idle(Ctx& ctx) {
+    return outbox.retry(ctx);
+  }
+
   template <class Ctx>
   RK_HOST_DEVICE void operator()(Ctx& ctx, const Slot& in) {
     if (ctx.global_thread_id() != 0) return;
@@ -190,6 +205,16 @@ struct ProducerKernel {
 
   ProducerKernel() = default;
   explicit ProducerKernel(const KernelParams& p) : routes(p) {}
+
+  /// Idle hook (rk::HasIdleHook): held-back tokens go out, and owed ones are generated, as room appears.
+  template <class Ctx>
+  RK_HOST_DEVICE bool idle(Ctx& ctx) {
+    if (outbox.count == 0 && owed == 0) return false;
+    const std::uint64_t before = outbox.delivered;
+    outbox.flush(ctx);
+    generate(ctx);
+    return outbox.delivered != before;
+  }
 
   template <class Ctx>
   RK_HOST_DEVICE void operator()(Ctx& ctx, const Slot& in) {
@@ -290,6 +315,16 @@ struct PeerKernel {
 
   PeerKernel() = default;
   explicit PeerKernel(const KernelParams& p) : routes(p) {}
+
+  /// Idle hook (rk::HasIdleHook): held-back tokens go out, and owed rounds start, as room appears.
+  template <class Ctx>
+  RK_HOST_DEVICE bool idle(Ctx& ctx) {
+    if (outbox.count == 0 && owed_rounds == 0) return false;
+    const std::uint64_t before = outbox.delivered;
+    outbox.flush(ctx);
+    send_owed(ctx);
+    return outbox.delivered != before;
+  }
 
   template <class Ctx>
   RK_HOST_DEVICE void operator()(Ctx& ctx, const Slot& in) {
