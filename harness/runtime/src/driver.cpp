@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <cstdio>
 #include <iomanip>
+#include <iostream>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -747,6 +748,28 @@ RunResult run_scenario(const RunOptions& opts, std::ostream& out) {
     cfg.workers = std::max(1u, std::thread::hardware_concurrency() / std::max(1u, owned));
   }
   cpu::CpuRuntime rt(cfg);
+  if (cluster.distributed()) {
+    // mpirun binds each rank to one core by default (np <= 2): the host loop, the bridge and the
+    // workers then share it and every hop waits for a scheduler time slice (milliseconds).
+    const unsigned threads = cfg.workers + 2;
+    const std::vector<std::string> cores = cluster.gather(std::to_string(allowed_cpus()));
+    for (std::size_t r = 0; r < cores.size(); ++r) {
+      const unsigned n = static_cast<unsigned>(std::stoul(cores[r]));
+      if (n >= threads) continue;
+      const std::string msg = "rank " + std::to_string(r) + " may use " + std::to_string(n) + " core(s) for " +
+                              std::to_string(threads) + " busy threads (workers, host, MPI bridge): latencies will be "
+                              "scheduler time slices; run mpirun with --bind-to none or more cores per rank "
+                              "(--map-by slot:PE=" + std::to_string(threads) + ", srun --cpus-per-task)";
+      if (file) {
+        record::Event e;
+        e.severity = record::Severity::warning;
+        e.kind = "mpi";
+        e.message = msg;
+        file->events().append(e);
+      }
+      if (root && !opts.quiet) std::cerr << "ringkernel: warning: " << msg << "\n";
+    }
+  }
   std::vector<DeviceProperties> devices = rt.devices();
   for (auto& d : devices) d.rank = owner_of_device(d.index);
   std::unique_ptr<FileSink> sink_ptr;

@@ -1,6 +1,9 @@
 // Facts about this machine and build.
 #include "system_info.hpp"
 
+#include <algorithm>
+#include <thread>
+#include <sched.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -56,6 +59,13 @@ std::map<std::string, std::string> library_versions() {
 std::string git_revision() { return RK_GIT_REVISION; }
 bool git_dirty() { return RK_GIT_DIRTY != 0; }
 std::string build_type() { return RK_BUILD_TYPE; }
+
+unsigned allowed_cpus() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof set, &set) != 0) return std::max(1u, std::thread::hardware_concurrency());
+  return static_cast<unsigned>(CPU_COUNT(&set));
+}
 
 std::string host_name() {
   char name[256] = {};

@@ -18,5 +18,7 @@ bool git_dirty();
 std::string build_type();
 /// gethostname(): the host this process runs on.
 std::string host_name();
+/// CPUs this process may run on (its affinity mask; hardware threads when it cannot be read).
+unsigned allowed_cpus();
 
 }  // namespace rk::harness
