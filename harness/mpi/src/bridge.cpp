@@ -5,7 +5,9 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <climits>
 #include <cstring>
+#include <span>
 #include <deque>
 #include <map>
 #include <mutex>
@@ -96,8 +98,15 @@ struct MpiBridge::Impl {
   bool loop_done = false;
   std::string error;
 
-  // Owned by the bridge thread until it ends, then by stop().
-  std::vector<std::vector<Slot>> staging;
+  // Owned by the bridge thread until it ends, then by stop(). A batch on the wire is a sequence of
+  // records: the Slot, then the length of the by-reference payload shipped with it (0 when none), then
+  // that many bytes padded to 8.
+  struct Staged {
+    std::vector<std::byte> bytes;
+    std::uint32_t messages = 0;
+  };
+  std::vector<Staged> staging;
+  std::vector<ArenaView> arenas;  // registered before start(); read-only afterwards
   std::deque<Send> inflight;
   std::vector<std::uint32_t> inflight_per_peer;
   std::map<KernelId, std::deque<Slot>> pending;
@@ -125,6 +134,35 @@ struct MpiBridge::Impl {
     return out;
   }
 
+  const ArenaView* arena(std::uint32_t id) const {
+    for (const ArenaView& a : arenas)
+      if (a.arena_id == id) return &a;
+    return nullptr;
+  }
+  /// The by-reference block a message points to in a registered arena (empty span when it has none).
+  std::span<const std::byte> referenced(const Slot& s) const {
+    if (!(s.header.flags & message_flags::kPayloadByRef) || s.header.payload_size != sizeof(PayloadRef)) return {};
+    PayloadRef ref;
+    std::memcpy(&ref, s.payload, sizeof ref);
+    const ArenaView* a = arena(ref.arena_id);
+    const std::byte* p = a ? a->resolve(ref) : nullptr;
+    return p ? std::span<const std::byte>(p, ref.size) : std::span<const std::byte>();
+  }
+  void stage(Staged& st, const Slot& s) {
+    const std::span<const std::byte> block = referenced(s);
+    const std::uint64_t len = block.size();
+    const std::size_t at = st.bytes.size();
+    st.bytes.resize(at + sizeof(Slot) + sizeof len + ((len + 7) & ~std::uint64_t{7}));
+    std::memcpy(st.bytes.data() + at, &s, sizeof(Slot));
+    std::memcpy(st.bytes.data() + at + sizeof(Slot), &len, sizeof len);
+    if (len) std::memcpy(st.bytes.data() + at + sizeof(Slot) + sizeof len, block.data(), len);
+    ++st.messages;
+  }
+  bool room(const Staged& st, bool all) const {
+    return all || (st.messages < opt.batch_slots && st.bytes.size() < kBatchBytes);
+  }
+  static constexpr std::size_t kBatchBytes = std::size_t{1} << 20;
+
   /// Move what the outboxes (and, on ranks > 0, the local kernels' host outputs) hold into staging.
   /// `all`: everything (at the end); otherwise at most a batch per peer, so backpressure reaches senders.
   bool collect(bool all) {
@@ -133,16 +171,16 @@ struct MpiBridge::Impl {
     for (int p = 0; p < size; ++p) {
       if (p == rank) continue;
       auto& st = staging[static_cast<std::size_t>(p)];
-      while ((all || st.size() < opt.batch_slots) && (*outbox[static_cast<std::size_t>(p)])->try_dequeue(s) == QueueStatus::Ok) {
-        st.push_back(s);
+      while (room(st, all) && (*outbox[static_cast<std::size_t>(p)])->try_dequeue(s) == QueueStatus::Ok) {
+        stage(st, s);
         any = true;
       }
     }
     if (rank != 0) {
       auto& st = staging[0];
       for (KernelId k : local) {
-        while ((all || st.size() < opt.batch_slots) && rt.try_receive(k, s) == QueueStatus::Ok) {
-          st.push_back(s);
+        while (room(st, all) && rt.try_receive(k, s) == QueueStatus::Ok) {
+          stage(st, s);
           any = true;
         }
       }
@@ -155,15 +193,17 @@ struct MpiBridge::Impl {
     bool any = false;
     for (int p = 0; p < size; ++p) {
       auto& st = staging[static_cast<std::size_t>(p)];
-      while (!st.empty() && (all || inflight_per_peer[static_cast<std::size_t>(p)] < opt.max_inflight_batches)) {
-        const std::size_t n = std::min<std::size_t>(st.size(), opt.batch_slots);
-        isend(p, kTagData, bytes_of(st.data(), n));
-        st.erase(st.begin(), st.begin() + static_cast<std::ptrdiff_t>(n));
+      if (st.messages > 0 && (all || inflight_per_peer[static_cast<std::size_t>(p)] < opt.max_inflight_batches)) {
+        if (st.bytes.size() > static_cast<std::size_t>(INT_MAX))
+          throw MpiError("a batch for rank " + std::to_string(p) + " exceeds MPI's 2 GiB message limit");
+        const std::uint64_t n = st.messages, bytes = st.bytes.size();
+        isend(p, kTagData, std::move(st.bytes));
+        st = Staged{};
         ++data_sent[static_cast<std::size_t>(p)];
         std::lock_guard lk(counters_mu);
         counters.messages_sent += n;
         counters.batches_sent += 1;
-        counters.bytes_sent += n * sizeof(Slot);
+        counters.bytes_sent += bytes;
         any = true;
       }
     }
@@ -227,18 +267,25 @@ struct MpiBridge::Impl {
     const auto peer = static_cast<std::size_t>(st.MPI_SOURCE);
     if (tag == kTagData) {
       ++data_received[peer];
-      const std::size_t n = buf.size() / sizeof(Slot);
-      {
-        std::lock_guard lk(counters_mu);
-        counters.messages_received += n;
-        counters.batches_received += 1;
-        counters.bytes_received += buf.size();
-      }
-      for (std::size_t i = 0; i < n; ++i) {
+      std::uint64_t n = 0;
+      for (std::size_t at = 0; at + sizeof(Slot) + sizeof(std::uint64_t) <= buf.size(); ++n) {
         Slot s;
-        std::memcpy(&s, buf.data() + i * sizeof(Slot), sizeof(Slot));
+        std::uint64_t len = 0;
+        std::memcpy(&s, buf.data() + at, sizeof(Slot));
+        std::memcpy(&len, buf.data() + at + sizeof(Slot), sizeof len);
+        const std::byte* block = buf.data() + at + sizeof(Slot) + sizeof len;
+        at += sizeof(Slot) + sizeof len + ((len + 7) & ~std::uint64_t{7});
+        if (at > buf.size()) throw MpiError("malformed batch from rank " + std::to_string(peer));
+        if (len > 0 && !place_block(s, block, len)) {
+          dead_letter(s, SendStatus::TooLarge);
+          continue;
+        }
         route(s);
       }
+      std::lock_guard lk(counters_mu);
+      counters.messages_received += n;
+      counters.batches_received += 1;
+      counters.bytes_received += buf.size();
     } else if (tag == kTagState) {
       ++state_received[peer];
       const std::size_t n = buf.size() / sizeof(RemoteKernelState);
@@ -263,6 +310,19 @@ struct MpiBridge::Impl {
     while (receive_one(MPI_ANY_SOURCE, kTagState, false)) any = true;
     for (int i = 0; i < 16 && pending_total < opt.max_pending && receive_one(MPI_ANY_SOURCE, kTagData, false); ++i) any = true;
     return any;
+  }
+
+  /// A by-reference block shipped with a message goes to the same offset of this rank's arena of the
+  /// same id, before the message is delivered (so the receiver reads it as if the sender were local).
+  bool place_block(const Slot& s, const std::byte* block, std::uint64_t len) {
+    if (s.header.payload_size != sizeof(PayloadRef)) return false;
+    PayloadRef ref;
+    std::memcpy(&ref, s.payload, sizeof ref);
+    const ArenaView* a = arena(ref.arena_id);
+    std::byte* dst = a ? a->resolve(ref) : nullptr;
+    if (dst == nullptr || ref.size != len) return false;
+    std::memcpy(dst, block, len);
+    return true;
   }
 
   void dead_letter(const Slot& s, SendStatus why) {
@@ -469,6 +529,13 @@ BridgeCounters MpiBridge::stop() {
 std::string MpiBridge::error() const {
   std::lock_guard lk(impl_->done_mu);
   return impl_->error.empty() ? std::string() : "MPI bridge on rank " + std::to_string(rank_) + ": " + impl_->error;
+}
+
+void MpiBridge::register_arena(const ArenaView& arena) {
+  if (impl_->thread.joinable()) throw MpiError("register_arena: the bridge has started");
+  if (impl_->arena(arena.arena_id) != nullptr)
+    throw MpiError("register_arena: arena id " + std::to_string(arena.arena_id) + " is registered already");
+  impl_->arenas.push_back(arena);
 }
 
 SendStatus MpiBridge::forward(KernelId target, const Slot& message) {

@@ -590,6 +590,18 @@ class Cluster {
   int size_ = 1;
 };
 
+#if RK_HAVE_MPI
+/// The workload's shared arenas go to the MPI bridge.
+class BridgeArenas final : public workloads::SharedArenas {
+ public:
+  explicit BridgeArenas(mpi::MpiBridge& bridge) : bridge_(bridge) {}
+  void register_arena(const ArenaView& arena) override { bridge_.register_arena(arena); }
+
+ private:
+  mpi::MpiBridge& bridge_;
+};
+#endif
+
 /// Thrown on ranks other than 0 when the run cannot go on: rank 0 reports why.
 class OtherRankFailed : public InputError {
  public:
@@ -751,11 +763,14 @@ RunResult run_scenario(const RunOptions& opts, std::ostream& out) {
   if (cluster.distributed()) {
     // mpirun binds each rank to one core by default (np <= 2): the host loop, the bridge and the
     // workers then share it and every hop waits for a scheduler time slice (milliseconds).
+    // Warn only when the binding, not the machine, is what leaves a rank short of cores.
     const unsigned threads = cfg.workers + 2;
-    const std::vector<std::string> cores = cluster.gather(std::to_string(allowed_cpus()));
+    const unsigned cpus = allowed_cpus();
+    const bool short_by_binding = cpus < threads && cpus < std::thread::hardware_concurrency();
+    const std::vector<std::string> cores = cluster.gather(short_by_binding ? std::to_string(cpus) : "");
     for (std::size_t r = 0; r < cores.size(); ++r) {
+      if (cores[r].empty()) continue;
       const unsigned n = static_cast<unsigned>(std::stoul(cores[r]));
-      if (n >= threads) continue;
       const std::string msg = "rank " + std::to_string(r) + " may use " + std::to_string(n) + " core(s) for " +
                               std::to_string(threads) + " busy threads (workers, host, MPI bridge): latencies will be "
                               "scheduler time slices; run mpirun with --bind-to none or more cores per rank "
@@ -845,6 +860,15 @@ RunResult run_scenario(const RunOptions& opts, std::ostream& out) {
         if (kernel_owner[i] == rank) rt.activate(names[i]);
         sink.event("info", "lifecycle", names[i], "activated");
       }
+#if RK_HAVE_MPI
+      // Each rank prepares what its own kernels need in its process (before any message crosses ranks:
+      // until the bridge starts, this rank's kernel outputs stay here).
+      if (bridge && !failure) {
+        BridgeArenas arenas(*bridge);
+        workload->prepare_process(rt, [&](KernelId k) { return k < kernel_owner.size() && kernel_owner[k] == rank; },
+                                  arenas);
+      }
+#endif
     } catch (...) {
       failure = std::current_exception();
     }
@@ -927,6 +951,18 @@ RunResult run_scenario(const RunOptions& opts, std::ostream& out) {
       std::string from, to, reason;
       while (in >> from >> to >> reason)
         sink.event("warning", "dead_letter", from, "undeliverable message to kernel " + to + ": " + reason);
+    }
+    // Under MPI, what the other ranks' processes hold that rank 0 needs for verify() and the record.
+    if (cluster.distributed()) {
+      std::string mine;
+      try {
+        if (!root) mine = workload->process_results();
+      } catch (const std::exception& e) {
+        failure = std::current_exception();
+      }
+      agree(cluster, failure);
+      const std::vector<std::string> all = cluster.gather(mine);
+      if (root) workload->merge_process_results(all);
     }
     if (root) {
       if (!interrupted) verification = workload->verify();

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
+#include <functional>
 #include <numeric>
 #include <optional>
 #include <thread>
@@ -31,9 +33,49 @@ double mean_seconds(const std::vector<std::uint64_t>& ns) {
 class PageRankWorkload final : public Workload {
  public:
   std::string name() const override { return "pagerank"; }
-  // Partitions exchange contributions by reference into one shared arena and get their partition view
-  // as a host pointer: one process only (see README, "Across processes").
-  bool spans_processes() const override { return false; }
+
+  // MPI runs: every rank partitions the same graph the same way, hands its own partition kernels their
+  // views (pointers into this process) and registers the arena of gather vectors, so contributions to a
+  // partition of another rank travel with their bytes. Rank 0 drives the iterations as usual; afterwards
+  // the other ranks send it the ranks of their partitions.
+  void prepare_process(RingKernelRuntime& local, const std::function<bool(KernelId)>& is_local,
+                       SharedArenas& arenas) override {
+    ring_ = std::make_unique<RingPageRank>(graph_, partition_ids(), opts_);
+    arenas.register_arena(ring_->partitions().arena());
+    ring_->setup(local, is_local, std::chrono::seconds(60));
+    local_ = is_local;
+  }
+  std::string process_results() override {
+    // Records: partition index (uint32), then its owned vertices' ranks (float64 each).
+    std::string out;
+    if (!ring_) return out;
+    const PartitionedGraph& pg = ring_->partitions();
+    for (std::uint32_t p = 0; p < pg.parts(); ++p) {
+      if (!local_(parts_[p].id)) continue;
+      const std::vector<double> r = pg.partition_ranks(p);
+      out.append(reinterpret_cast<const char*>(&p), sizeof p);
+      out.append(reinterpret_cast<const char*>(r.data()), r.size() * sizeof(double));
+    }
+    return out;
+  }
+  void merge_process_results(const std::vector<std::string>& by_rank) override {
+    if (!ring_) return;
+    const std::vector<std::uint64_t>& bounds = ring_->partitions().bounds();
+    for (std::size_t rank = 1; rank < by_rank.size(); ++rank) {
+      const std::string& blob = by_rank[rank];
+      for (std::size_t at = 0; at + sizeof(std::uint32_t) <= blob.size();) {
+        std::uint32_t p = 0;
+        std::memcpy(&p, blob.data() + at, sizeof p);
+        at += sizeof p;
+        if (p + 1 >= bounds.size()) throw WorkloadError("pagerank: rank " + std::to_string(rank) + " sent partition " + std::to_string(p));
+        const std::uint64_t n = bounds[p + 1] - bounds[p];
+        if (at + n * sizeof(double) > blob.size() || result_.ranks.size() < bounds[p + 1])
+          throw WorkloadError("pagerank: rank " + std::to_string(rank) + " sent a short result for partition " + std::to_string(p));
+        std::memcpy(result_.ranks.data() + bounds[p], blob.data() + at, n * sizeof(double));
+        at += n * sizeof(double);
+      }
+    }
+  }
 
   void configure(const Params& params, const Topology& topo, const RunLimits& limits) override {
     opts_.damping = params.get_double("damping", 0.85, 0.0, 1.0);
@@ -93,12 +135,17 @@ class PageRankWorkload final : public Workload {
     graph_ = build_graph(edges);
   }
 
-  void run(RingKernelRuntime& rt, RunControl& ctl, ResultSink& sink) override {
+  std::vector<KernelId> partition_ids() const {
     std::vector<KernelId> ids;
     for (const KernelInfo& k : parts_) ids.push_back(k.id);
+    return ids;
+  }
+
+  void run(RingKernelRuntime& rt, RunControl& ctl, ResultSink& sink) override {
+    const std::vector<KernelId> ids = partition_ids();
     // A member: if run() throws, kernels may still reference the partition state until the harness
-    // terminates them, so it must outlive this call.
-    ring_ = std::make_unique<RingPageRank>(graph_, ids, opts_);
+    // terminates them, so it must outlive this call. Under MPI prepare_process() made it already.
+    if (!ring_) ring_ = std::make_unique<RingPageRank>(graph_, ids, opts_);
     RingPageRank& ring = *ring_;
     exchanged_values_ = ring.partitions().exchanged_values();
     sink.event("info", "workload", "", "pagerank: " + std::to_string(graph_.vertices) + " vertices, " +
@@ -207,6 +254,7 @@ class PageRankWorkload final : public Workload {
   std::string source_;
   Graph graph_;
   std::unique_ptr<RingPageRank> ring_;
+  std::function<bool(KernelId)> local_ = [](KernelId) { return true; };
   std::uint64_t exchanged_values_ = 0;
   bool ran_ = false;
   RingResult result_;

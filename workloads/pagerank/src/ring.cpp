@@ -83,6 +83,7 @@ PartitionedGraph::PartitionedGraph(const Graph& g, const std::vector<KernelId>& 
   doubles = std::max<std::uint64_t>(doubles, kAlignDoubles);
   arena_bytes_ = doubles * sizeof(double);
   arena_.assign(doubles, 0.0);
+  arena_view_ = ArenaView{reinterpret_cast<std::byte*>(arena_.data()), arena_bytes_, arena_id};
   // Send side of q: for every p, the ghosts p takes from q, as indices local to q.
   for (std::uint32_t q = 0; q < K; ++q) {
     Part& part = *parts_[q];
@@ -225,15 +226,24 @@ class TightTimerSlack {
 };
 }  // namespace
 
+void RingPageRank::setup(RingKernelRuntime& rt, const std::function<bool(KernelId)>& is_local,
+                         std::chrono::nanoseconds timeout) {
+  parts_->reset_ranks();
+  const std::uint32_t K = parts_->parts();
+  for (std::uint32_t p = 0; p < K; ++p)
+    if (is_local(kernel_of_[p]))
+      send_to(rt, kernel_of_[p], Setup{reinterpret_cast<std::uintptr_t>(&parts_->view(p))}, timeout);
+  for (std::uint32_t p = 0; p < K; ++p)
+    if (is_local(kernel_of_[p])) await_report(rt, kernel_of_[p], Report::SetupDone, timeout);
+  set_up_ = true;
+}
+
 RingResult RingPageRank::run(RingKernelRuntime& rt, const std::function<bool()>& stop, std::chrono::nanoseconds timeout,
                              bool fixed_iterations, const std::function<void(const IterationRecord&)>& on_iteration) {
   const TightTimerSlack slack;
   RingResult res;
-  parts_->reset_ranks();
   const std::uint32_t K = parts_->parts();
-  for (std::uint32_t p = 0; p < K; ++p)
-    send_to(rt, kernel_of_[p], Setup{reinterpret_cast<std::uintptr_t>(&parts_->view(p))}, timeout);
-  for (std::uint32_t p = 0; p < K; ++p) await_report(rt, kernel_of_[p], Report::SetupDone, timeout);
+  if (!set_up_) setup(rt, [](KernelId) { return true; }, timeout);
   std::vector<Report> reports(K);
   if (o_.max_iterations == 0 || (stop && stop())) {
     res.stopped = o_.max_iterations != 0;

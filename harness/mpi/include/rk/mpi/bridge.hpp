@@ -9,6 +9,7 @@
 // (MPI does not overtake between one pair of ranks on one tag). Ranks other than 0 also forward every
 // output of their kernels (kernel → host) to rank 0, where the host (the workload driver) runs, and send
 // rank 0 their kernels' status, metrics and telemetry every `state_interval` and once more at the end.
+// Payloads passed by reference (PayloadRef) into a registered arena travel with their message.
 //
 // Ending is collective: rank 0 calls stop() when its workload is done, which tells every rank; then all
 // ranks exchange how many batches each sent to each, receive exactly the ones still on the wire, and
@@ -73,6 +74,12 @@ class MpiBridge final : public cpu::RemoteEndpoint {
   MpiBridge(const MpiBridge&) = delete;
   MpiBridge& operator=(const MpiBridge&) = delete;
 
+  /// Make by-reference payloads into `arena` cross ranks (before start()): a message whose PayloadRef points
+  /// into it travels with the referenced bytes, which the receiving rank copies to the same offset of its
+  /// own arena of the same id before delivering the message. Every rank registers its copy of the arena
+  /// (same id, same layout). The sender keeps the block unchanged until the receiver has consumed it, as
+  /// within one process.
+  void register_arena(const ArenaView& arena);
   /// Install the remote routes in the runtime's broker and start the bridge thread.
   void start();
   /// Ranks other than 0: block until rank 0 ends the run (or the bridge fails).

@@ -154,13 +154,33 @@ struct Verification {
   }
 };
 
+/// Arenas a workload's kernels pass payloads by reference into (PayloadRef). In an MPI run the harness
+/// registers them with the bridge, so a by-reference payload crosses ranks: the referenced bytes travel
+/// with the message into the receiving rank's arena of the same id, at the same offset.
+class SharedArenas {
+ public:
+  virtual ~SharedArenas() = default;
+  virtual void register_arena(const ArenaView& arena) = 0;
+};
+
 class Workload {
  public:
   virtual ~Workload() = default;
   virtual std::string name() const = 0;
-  /// Whether its kernels may run in several processes (an MPI run). A workload whose kernels share memory
-  /// — by-reference payloads into one arena, pointers handed out by the host — runs in one process only.
+  /// Whether its kernels may run in several processes (an MPI run). A workload whose kernels need memory
+  /// only the driver's process has runs in one process only.
   virtual bool spans_processes() const { return true; }
+
+  // MPI runs only (rank 0 runs the workload; the hooks below let each rank serve its own kernels).
+  /// Every rank, rank 0 included, once its kernels are launched and active and before any message crosses
+  /// ranks: set up in this process what this rank's kernels need (e.g. state handed over by pointer),
+  /// talking to them through `local` (only this rank's kernels). `is_local(k)`: kernel k runs here.
+  virtual void prepare_process(RingKernelRuntime& /*local*/, const std::function<bool(KernelId)>& /*is_local*/,
+                               SharedArenas& /*arenas*/) {}
+  /// Ranks other than 0, after the run: what rank 0 needs from this process to verify and record (bytes).
+  virtual std::string process_results() { return {}; }
+  /// Rank 0, after the run and before verify(): every rank's process_results(), indexed by rank.
+  virtual void merge_process_results(const std::vector<std::string>& /*by_rank*/) {}
   /// Read and check parameters and the topology before anything runs (input errors → exit 2).
   virtual void configure(const Params& params, const Topology& topology, const RunLimits& limits) = 0;
   /// Drive the run on launched, active kernels. Returns when done or when stop is requested.

@@ -30,6 +30,10 @@ class PartitionedGraph {
   void reset_ranks();
   /// The ranks of all partitions, index = vertex id.
   std::vector<double> ranks() const;
+  /// The ranks of partition p's owned vertices (bounds()[p] .. bounds()[p+1]).
+  std::vector<double> partition_ranks(std::uint32_t p) const { return parts_.at(p)->rank; }
+  /// The arena every partition's gather vectors live in (contributions are references into it).
+  ArenaView arena() const { return arena_view_; }
   /// Per iteration: values that cross partitions (Σ recv counts) and the messages carrying them.
   std::uint64_t exchanged_values() const;
   std::uint64_t messages_per_iteration() const;
@@ -50,6 +54,7 @@ class PartitionedGraph {
   std::vector<KernelId> kernel_of_;
   std::vector<double> arena_;
   std::uint64_t arena_bytes_ = 0;
+  ArenaView arena_view_{};
   std::vector<std::unique_ptr<Part>> parts_;
 };
 
@@ -85,6 +90,10 @@ class RingPageRank {
   /// `fixed_iterations`), `stop()` or an error, then sends Finish and waits until every kernel has
   /// dropped its view of the partition state. Throws WorkloadError when a kernel does not answer within
   /// `timeout` (then kernels may still hold the view: keep this object alive until they are terminated).
+  /// Resets the ranks and hands the partitions for which `is_local(kernel)` holds their views (Setup), then
+  /// waits for their answers. run() does this for every partition unless setup() ran before (MPI: every
+  /// rank sets up its own partitions in its own process).
+  void setup(RingKernelRuntime& rt, const std::function<bool(KernelId)>& is_local, std::chrono::nanoseconds timeout);
   RingResult run(RingKernelRuntime& rt, const std::function<bool()>& stop = {},
                  std::chrono::nanoseconds timeout = std::chrono::seconds(60), bool fixed_iterations = false,
                  const std::function<void(const IterationRecord&)>& on_iteration = {});
@@ -94,6 +103,7 @@ class RingPageRank {
   std::vector<KernelId> kernel_of_;
   PageRankOptions o_;
   std::unique_ptr<PartitionedGraph> parts_;
+  bool set_up_ = false;
 };
 
 }  // namespace rk::workloads::pagerank
