@@ -999,11 +999,12 @@ RunResult run_scenario(const RunOptions& opts, std::ostream& out) {
       }
     }
   }
+  // Kernels stop before the bridge goes: a kernel still running could be inside forward() otherwise.
+  rt.shutdown();
 #if RK_HAVE_MPI
   drt.reset();
   bridge.reset();
 #endif
-  rt.shutdown();
   // Every rank ends with rank 0's verdict.
   result.exit_code = cluster.broadcast(result.exit_code);
   const double seconds = std::chrono::duration<double>(Clock::now() - origin).count();

@@ -1,11 +1,14 @@
 // Global reductions across the GPUs of one process with NCCL, behind rk::GlobalReduction. Each
-// participant is one GPU (one communicator of an ncclCommInitAll clique). Deterministic: NCCL's
+// participant is one GPU: one communicator of an ncclCommInitAll clique in this process, or of an
+// ncclCommInitRank communicator across processes (bootstrapped over MPI: rk/mpi/nccl_bootstrap.hpp). Deterministic: NCCL's
 // all-reduce does not fix the order in which ranks are combined, so this all-gathers the inputs and
 // folds them on the device in rank order — the same order the CPU collectives use, so a GPU run and a
 // simulated run give the same bits. Bandwidth-oriented callers may use all_reduce_native() (ncclAllReduce).
 // UNVERIFIED on hardware: it compiles in CI (nvcc + NCCL headers) but has never run on a GPU.
 #pragma once
 
+#include <array>
+#include <cstddef>
 #include <memory>
 #include <vector>
 
@@ -34,5 +37,14 @@ class NcclReduction final : public GlobalReduction {
 
 /// The communicators of the given devices (ncclCommInitAll) and one participant handle per device.
 std::vector<std::unique_ptr<NcclReduction>> make_nccl_reductions(const std::vector<int>& devices);
+
+/// An ncclUniqueId as plain bytes, so that code without nccl.h (the MPI layer) can pass it around.
+using NcclId = std::array<std::byte, 128>;
+/// A new id for a communicator spanning processes (ncclGetUniqueId; call on one process, send it to all).
+NcclId new_nccl_id();
+/// This process's participant in a communicator of `participants` processes, one GPU each: rank `rank`
+/// on CUDA device `device` (ncclCommInitRank). Every process calls it with the same id.
+std::unique_ptr<NcclReduction> make_nccl_reduction(const NcclId& id, std::uint32_t participants, std::uint32_t rank,
+                                                   int device);
 
 }  // namespace rk::cuda
