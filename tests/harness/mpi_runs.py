@@ -17,6 +17,11 @@ import h5py
 import numpy as np
 
 failures = []
+DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
+# The trades the hand-made order flow must give (symbol, taker, maker, price, quantity), worked out by hand.
+HANDMADE_TRADES = [("AAA", 3, 1, 101, 5), ("AAA", 3, 2, 102, 2), ("AAA", 4, 2, 102, 3),
+                   ("BBB", 8, 5, 50, 4), ("BBB", 8, 6, 50, 4), ("BBB", 13, 7, 49, 1), ("CCC", 12, 9, 200, 3)]
+HANDMADE_REJECTED = [6, 9, 10, 11, 99]
 
 
 def check(ok, what):
@@ -62,6 +67,11 @@ def main():
         ("all_to_all", ["iterations=1000", "devices=4"], ["rounds", "tokens"], []),
         ("order_matching", ["workload.generator.orders=200000"], [],
          ["trades", "symbols", "rejects", "reject_reasons", "trades_per_symbol", "volume", "notional", "vwap"]),
+        # Hand-made inputs (tests/harness/data): every matching rule; a small graph with dangling vertices.
+        ("order_matching", [f"workload.orders={DATA}/orders_handmade.csv"], [],
+         ["trades", "symbols", "rejects", "reject_reasons", "volume", "notional", "vwap"]),
+        ("pagerank", [f"workload.graph={DATA}/graph_handmade.txt", "workload.baseline=false", "devices=4"],
+         ["vertices", "edges", "iterations"], ["ranks", "l1_delta"]),
         # Contributions cross ranks by reference (the bridge ships the blocks); ranks equal bit for bit.
         ("pagerank", ["workload.baseline=false"], ["vertices", "edges", "iterations"], ["ranks", "l1_delta"]),
         ("pagerank", ["workload.baseline=false", "devices=4"], ["vertices", "edges", "iterations"], ["ranks", "l1_delta"]),
@@ -74,7 +84,7 @@ def main():
     for case in cases:
         name, sets, keys, datasets = case[:4]
         env = dict(os.environ, **(case[4] if len(case) > 4 else {}))
-        tag = name + "_" + "_".join(s.replace("=", "").replace(".", "").replace("[", "") for s in sets)
+        tag = name + "_" + "_".join(os.path.basename(s).replace("=", "").replace(".", "") for s in sets)
         if len(case) > 4:
             tag += "_squeezed"
         args = [os.path.join(a.scenarios, name + ".yaml"), "--quiet"]
@@ -108,6 +118,15 @@ def main():
         x, y = attrs(one, wl), attrs(many, wl)
         for k in keys:
             check(k in x and x.get(k) == y.get(k), f"{tag}: {wl} attribute {k}: one process {x.get(k)}, mpirun {y.get(k)}")
+        if any("orders_handmade" in s for s in sets):
+            with h5py.File(many, "r") as f:
+                g = f[wl]
+                syms = [x.decode() if isinstance(x, bytes) else x for x in g["symbols"][()]]
+                got = [(syms[t["symbol"]], int(t["taker_order_id"]), int(t["maker_order_id"]), int(t["price"]),
+                        int(t["quantity"])) for t in g["trades"][()]]
+                check(got == HANDMADE_TRADES, f"{tag}: trades {got}, expected {HANDMADE_TRADES}")
+                rejected = sorted(int(r[0]) for r in g["rejects"][()])
+                check(rejected == HANDMADE_REJECTED, f"{tag}: rejected orders {rejected}, expected {HANDMADE_REJECTED}")
         with h5py.File(one, "r") as f1, h5py.File(many, "r") as f2:
             for ds in datasets:
                 p = wl + "/" + ds
