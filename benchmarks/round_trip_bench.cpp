@@ -3,6 +3,8 @@
 // p50/p90/p99 per round trip as counters; compare p50s from the same run.
 #include <atomic>
 #include <chrono>
+#include <cstring>
+#include <memory>
 #include <thread>
 
 #include "bench_util.hpp"
@@ -45,6 +47,91 @@ void RoundTrip_AtomicBounce(benchmark::State& state) {
   p.report(state);
 }
 BENCHMARK(RoundTrip_AtomicBounce)->UseRealTime()->MinTime(0.5);
+
+/// The rings alone, no runtime: the host thread enqueues a Slot into one SPSC ring, a partner thread
+/// spinning on it copies it into a second ring, the host spins on that. Argument: payload bytes (0 =
+/// header only: one cache line per message) and ring capacity. The floor of the ring design, to set the runtime's
+/// bookkeeping apart from the transport in RoundTrip_CpuBackend.
+void RoundTrip_RingsOnly(benchmark::State& state) {
+  const auto payload = static_cast<std::uint16_t>(state.range(0));
+  const auto cap = static_cast<std::uint32_t>(state.range(1));
+  rk::OwnedRing<rk::SpscRing<rk::Slot>> in(cap), out(cap);
+  std::atomic<bool> stop{false};
+  std::thread partner([&] {
+    rk::Slot s;
+    while (!stop.load(std::memory_order_relaxed)) {
+      if (in->try_dequeue(s) == rk::QueueStatus::Ok) {
+        while (out->try_enqueue(s) != rk::QueueStatus::Ok) {
+        }
+      }
+    }
+  });
+  rk::bench::Percentiles p;
+  rk::Slot msg{}, reply{};
+  msg.header.payload_size = payload;
+  std::uint64_t seq = 0;
+  for (auto _ : state) {
+    const auto t0 = Clock::now();
+    msg.header.type_id = static_cast<std::uint32_t>(++seq);
+    while (in->try_enqueue(msg) != rk::QueueStatus::Ok) {
+    }
+    while (out->try_dequeue(reply) != rk::QueueStatus::Ok) {
+    }
+    p.add(elapsed_ns(t0, Clock::now()));
+  }
+  stop = true;
+  partner.join();
+  p.report(state);
+}
+BENCHMARK(RoundTrip_RingsOnly)->Args({0, 1024})->Args({8, 1024})->Args({0, 4})->Args({8, 4})->UseRealTime()->MinTime(0.5);
+
+/// One slot, reply written in place: the host writes a request (header + payload, then an odd sequence
+/// word), the partner copies it out, writes the reply into the same slot and publishes the next even
+/// word. The line migrates between the two cores instead of two lines each bouncing one way.
+void RoundTrip_InPlaceSlot(benchmark::State& state) {
+  const auto payload = static_cast<std::uint16_t>(state.range(0));
+  struct alignas(64) Mailbox {
+    rk::Slot slot;
+  };
+  auto box = std::make_unique<Mailbox>();
+  std::atomic_ref<std::uint32_t> seq(box->slot.header.ring_seq);
+  std::atomic<bool> stop{false};
+  std::thread partner([&] {
+    rk::Slot s;
+    std::uint32_t seen = 0;
+    while (!stop.load(std::memory_order_relaxed)) {
+      const std::uint32_t v = seq.load(std::memory_order_acquire);
+      if (v == seen || !(v & 1)) continue;
+      std::memcpy(&s.header, &box->slot.header, offsetof(rk::MessageHeader, ring_seq));
+      std::memcpy(s.payload, box->slot.payload, s.header.payload_size);
+      std::memcpy(&box->slot.header, &s.header, offsetof(rk::MessageHeader, ring_seq));
+      std::memcpy(box->slot.payload, s.payload, s.header.payload_size);
+      seen = v + 1;
+      seq.store(seen, std::memory_order_release);
+    }
+  });
+  rk::bench::Percentiles p;
+  rk::Slot msg{}, reply{};
+  msg.header.payload_size = payload;
+  std::uint32_t v = 0;
+  for (auto _ : state) {
+    const auto t0 = Clock::now();
+    msg.header.type_id = v;
+    std::memcpy(&box->slot.header, &msg.header, offsetof(rk::MessageHeader, ring_seq));
+    std::memcpy(box->slot.payload, msg.payload, payload);
+    seq.store(++v, std::memory_order_release);
+    while (seq.load(std::memory_order_acquire) != v + 1) {
+    }
+    ++v;
+    std::memcpy(&reply.header, &box->slot.header, offsetof(rk::MessageHeader, ring_seq));
+    std::memcpy(reply.payload, box->slot.payload, payload);
+    p.add(elapsed_ns(t0, Clock::now()));
+  }
+  stop = true;
+  partner.join();
+  p.report(state);
+}
+BENCHMARK(RoundTrip_InPlaceSlot)->Arg(0)->Arg(8)->UseRealTime()->MinTime(0.5);
 
 /// A ring kernel that answers every message with a copy of it.
 struct Echo {
