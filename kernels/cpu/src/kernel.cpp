@@ -8,6 +8,7 @@ namespace rk::cpu {
 
 namespace {
 constexpr std::uint64_t kPublishIntervalNs = 200'000;  // control-block snapshots while busy
+constexpr std::uint32_t kIdlePollsBeforePublish = 512;   // ... and once this idle (< adaptive spin rounds)
 }
 
 CpuKernel::CpuKernel(CpuRuntime& rt, std::string n, KernelId kid, std::uint32_t launch_generation, Dim3 g,
@@ -70,6 +71,7 @@ bool CpuKernel::next_message(Slot& out) {
 
 void CpuKernel::finish_message() {
   const std::uint64_t end = wall_clock_ns();
+  last_end_ns = end;
   clock.last.update_physical(end);
   const std::uint64_t sent = current.header.timestamp.physical;
   record_processed(telemetry, end > sent ? end - sent : 0);
@@ -152,19 +154,34 @@ bool CpuKernel::poll(Worker&) {
     }
     in_handler = false;
   }
-  // Snapshots go to the control block when the kernel falls idle, and every 200 µs while busy:
-  // publishing per message would pull the senders' cache lines onto this core on the hot path.
+  // Snapshots go to the control block at most every 200 µs, busy or idle, and once more when the kernel
+  // has been idle that long with something unpublished. A snapshot reads the rings' head and tail, which
+  // live on the host's cache lines: publishing per message — or each time a ping-pong peer falls idle,
+  // i.e. after every message — pulls those lines onto this core right when the host needs them.
+  // Busy: the interval is judged by the wall time finish_message() read anyway. Idle with something
+  // unpublished: after kIdlePollsBeforePublish empty polls (no clock read per poll; fewer than an adaptive
+  // worker spins before it parks, so a kernel falling idle publishes before its worker sleeps).
   if (did) {
-    const std::uint64_t now = monotonic_ns();
-    if (now - last_publish_ns > kPublishIntervalNs) {
+    idle_polls = 0;
+    if (last_end_ns - last_publish_ns > kPublishIntervalNs || last_publish_ns == 0) {
       publish_snapshot();
-      last_publish_ns = now;
+      last_publish_ns = last_end_ns;
     }
   } else if (published_processed != control.messages_processed || last_publish_ns == 0) {
-    publish_snapshot();
-    last_publish_ns = monotonic_ns();
+    if (++idle_polls >= kIdlePollsBeforePublish) {
+      publish_snapshot();
+      last_publish_ns = wall_clock_ns();
+      idle_polls = 0;
+    }
   }
   return did;
+}
+
+void CpuKernel::publish_if_stale() {
+  if (in_handler || (published_processed == control.messages_processed && last_publish_ns != 0)) return;
+  publish_snapshot();
+  last_publish_ns = wall_clock_ns();
+  idle_polls = 0;
 }
 
 void CpuKernel::publish_snapshot() {

@@ -115,11 +115,11 @@ void Worker::run() {
       case IdleStrategy::Adaptive:
         if (idle < cfg.spin_rounds) cpu_relax();
         else if (idle < cfg.spin_rounds + cfg.yield_rounds) std::this_thread::yield();
-        else park();
+        else park_after_publishing();
         break;
       case IdleStrategy::Park:
         if (idle < 64) cpu_relax();
-        else park();
+        else park_after_publishing();
         break;
     }
   }
@@ -137,6 +137,12 @@ void Worker::park() {
     wake_flag_ = false;
   }
   parked_.store(0, std::memory_order_relaxed);
+}
+
+void Worker::park_after_publishing() {
+  // A sleeping worker polls rarely: its kernels' control blocks must be current before it sleeps.
+  for (CpuKernel* k : local_list_) k->publish_if_stale();
+  park();
 }
 
 void Broker::add_route(KernelId id, CpuKernel* k) { routes_[id].store(k, std::memory_order_release); }

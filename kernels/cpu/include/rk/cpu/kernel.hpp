@@ -174,9 +174,13 @@ class CpuKernel {
   alignas(kCacheLine) std::uint64_t launched_ns = 0;
   std::atomic<std::uint64_t> active_since_ns{0};
   std::atomic<std::uint64_t> active_total_ns{0};
-  std::uint64_t last_publish_ns = 0;
+  std::uint64_t last_publish_ns = 0;  // wall ns of the last control-block snapshot
+  std::uint64_t last_end_ns = 0;      // wall ns at which the last message finished
+  std::uint32_t idle_polls = 0;       // empty polls since the last message or snapshot
   std::uint64_t published_processed = 0;
 
+  /// Publish a snapshot if the control block is behind (the worker calls it before it parks).
+  void publish_if_stale();
   /// True when the worker has something to do for this kernel (message, command, blocked group).
   bool has_work() const;
   /// Process up to options.max_batch messages; true when anything happened.

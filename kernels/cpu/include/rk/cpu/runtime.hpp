@@ -62,6 +62,7 @@ class Worker {
   void run();
   void refresh();
   void park();
+  void park_after_publishing();
 
   CpuRuntime& rt_;
   const std::uint32_t index_;
