@@ -702,6 +702,16 @@ RunResult run_scenario(const RunOptions& opts, std::ostream& out) {
     failure = std::make_exception_ptr(InputError(
         prepared.sc.source_path + ": workload '" + prepared.sc.workload.name + "' runs in one process only (its kernels "
         "share memory), but this run has " + std::to_string(cluster.size()) + " MPI ranks; run it without mpirun"));
+#if RK_HAVE_MPI
+  mpi::BridgeOptions bridge_opts;
+  if (!failure && cluster.distributed()) {
+    try {
+      bridge_opts = bridge_options();  // input errors (exit 2) before any results file exists
+    } catch (...) {
+      failure = std::current_exception();
+    }
+  }
+#endif
   agree(cluster, failure);
   scenario::Scenario& sc = prepared.sc;
   const std::string backend = prepared.backend;
@@ -753,18 +763,20 @@ RunResult run_scenario(const RunOptions& opts, std::ostream& out) {
   cfg.command_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(sc.drain_timeout) + std::chrono::seconds(1);
   cfg.devices = static_cast<std::uint32_t>(sc.devices);
   cfg.rank = rank;
+  std::uint32_t owned = 0;  // devices of this rank
+  for (std::uint32_t d = 0; d < cfg.devices; ++d) owned += owner_of_device(d) == rank;
   if (cluster.distributed()) {
-    // Workers go to this rank's devices; the others' devices exist here only as placement targets.
-    std::uint32_t owned = 0;
-    for (std::uint32_t d = 0; d < cfg.devices; ++d) owned += owner_of_device(d) == rank;
-    cfg.workers = std::max(1u, std::thread::hardware_concurrency() / std::max(1u, owned));
+    // Workers go to this rank's devices, sharing the cores this rank may use (several ranks may share a
+    // node); the others' devices exist here only as placement targets.
+    cfg.workers = std::max(1u, allowed_cpus() / std::max(1u, owned));
   }
   cpu::CpuRuntime rt(cfg);
   if (cluster.distributed()) {
     // mpirun binds each rank to one core by default (np <= 2): the host loop, the bridge and the
-    // workers then share it and every hop waits for a scheduler time slice (milliseconds).
-    // Warn only when the binding, not the machine, is what leaves a rank short of cores.
-    const unsigned threads = cfg.workers + 2;
+    // workers then share it and every hop waits for a scheduler time slice (milliseconds). Warn when a
+    // rank cannot give each of its devices, the host loop and the bridge a core of their own, and the
+    // binding, not the machine, is the reason.
+    const unsigned threads = owned + 2;
     const unsigned cpus = allowed_cpus();
     const bool short_by_binding = cpus < threads && cpus < std::thread::hardware_concurrency();
     const std::vector<std::string> cores = cluster.gather(short_by_binding ? std::to_string(cpus) : "");
@@ -772,7 +784,7 @@ RunResult run_scenario(const RunOptions& opts, std::ostream& out) {
       if (cores[r].empty()) continue;
       const unsigned n = static_cast<unsigned>(std::stoul(cores[r]));
       const std::string msg = "rank " + std::to_string(r) + " may use " + std::to_string(n) + " core(s) for " +
-                              std::to_string(threads) + " busy threads (workers, host, MPI bridge): latencies will be "
+                              "at least " + std::to_string(threads) + " busy threads (workers, host, MPI bridge): latencies will be "
                               "scheduler time slices; run mpirun with --bind-to none or more cores per rank "
                               "(--map-by slot:PE=" + std::to_string(threads) + ", srun --cpus-per-task)";
       if (file) {
@@ -837,7 +849,7 @@ RunResult run_scenario(const RunOptions& opts, std::ostream& out) {
       }
 #if RK_HAVE_MPI
       if (cluster.distributed()) {
-        bridge = std::make_unique<mpi::MpiBridge>(cluster.env(), rt, kernel_owner, names, bridge_options());
+        bridge = std::make_unique<mpi::MpiBridge>(cluster.env(), rt, kernel_owner, names, bridge_opts);
         drt = std::make_unique<mpi::DistributedRuntime>(rt, *bridge, names, devices);
         run_rt = drt.get();
       }
@@ -939,7 +951,7 @@ RunResult run_scenario(const RunOptions& opts, std::ostream& out) {
         if (kernel_owner[i] == rank) rt.terminate(id);
         sink.event("info", "lifecycle", id, "terminated");
       }
-      for (const auto& d : rt.drain_dead_letters())
+      for (const auto& d : rt.drain_dead_letters())  // one per line: source, destination, reason (may hold spaces)
         dead_text += std::to_string(d.message.header.source_kernel) + " " +
                      std::to_string(d.message.header.dest_kernel) + " " + to_string(d.reason) + "\n";
     } catch (...) {
@@ -947,10 +959,15 @@ RunResult run_scenario(const RunOptions& opts, std::ostream& out) {
     }
     agree(cluster, failure);
     for (const std::string& text : cluster.gather(dead_text)) {
-      std::istringstream in(text);
-      std::string from, to, reason;
-      while (in >> from >> to >> reason)
+      std::istringstream lines(text);
+      std::string line;
+      while (std::getline(lines, line)) {
+        std::istringstream in(line);
+        std::string from, to, reason;
+        in >> from >> to;
+        std::getline(in >> std::ws, reason);
         sink.event("warning", "dead_letter", from, "undeliverable message to kernel " + to + ": " + reason);
+      }
     }
     // Under MPI, what the other ranks' processes hold that rank 0 needs for verify() and the record.
     if (cluster.distributed()) {

@@ -175,7 +175,9 @@ class OrderMatching final : public Workload {
     final_burst = burst;
     auto deadline = Clock::now() + limits_.drain_timeout;
     auto last_nudge = Clock::now();
-    while (acked < final_burst || reports_.size() < books_) {
+    // Until every marker is acknowledged, the nudges sent while waiting included (otherwise their
+    // watermarks would arrive after the run and stay unread).
+    while (acked < burst || reports_.size() < books_) {
       if (drain(rt, ctl, acked)) {
         if (acked >= final_burst && t_end_ == 0) t_end_ = ctl.now_ns();  // every order matched, fills received
         deadline = Clock::now() + limits_.drain_timeout;
