@@ -2,6 +2,7 @@
 #include <set>
 
 #include "catalog.hpp"
+#include "rk/workloads/allreduce/workloads.hpp"
 #include "rk/workloads/order_matching/kernels.hpp"
 #include "rk/workloads/order_matching/workloads.hpp"
 #include "rk/workloads/pagerank/kernels.hpp"
@@ -34,6 +35,7 @@ std::vector<workloads::WorkloadInfo> registered_workloads() {
   auto all = workloads::synthetic::workloads();
   for (auto& w : workloads::pagerank::workloads()) all.push_back(std::move(w));
   for (auto& w : workloads::order_matching::workloads()) all.push_back(std::move(w));
+  for (auto& w : workloads::allreduce::workloads()) all.push_back(std::move(w));
   return all;
 }
 
