@@ -102,9 +102,9 @@ void RoundTrip_InPlaceSlot(benchmark::State& state) {
     while (!stop.load(std::memory_order_relaxed)) {
       const std::uint32_t v = seq.load(std::memory_order_acquire);
       if (v == seen || !(v & 1)) continue;
-      std::memcpy(&s.header, &box->slot.header, offsetof(rk::MessageHeader, ring_seq));
+      std::memcpy(static_cast<void*>(&s.header), &box->slot.header, offsetof(rk::MessageHeader, ring_seq));
       std::memcpy(s.payload, box->slot.payload, s.header.payload_size);
-      std::memcpy(&box->slot.header, &s.header, offsetof(rk::MessageHeader, ring_seq));
+      std::memcpy(static_cast<void*>(&box->slot.header), &s.header, offsetof(rk::MessageHeader, ring_seq));
       std::memcpy(box->slot.payload, s.payload, s.header.payload_size);
       seen = v + 1;
       seq.store(seen, std::memory_order_release);
@@ -117,13 +117,13 @@ void RoundTrip_InPlaceSlot(benchmark::State& state) {
   for (auto _ : state) {
     const auto t0 = Clock::now();
     msg.header.type_id = v;
-    std::memcpy(&box->slot.header, &msg.header, offsetof(rk::MessageHeader, ring_seq));
+    std::memcpy(static_cast<void*>(&box->slot.header), &msg.header, offsetof(rk::MessageHeader, ring_seq));
     std::memcpy(box->slot.payload, msg.payload, payload);
     seq.store(++v, std::memory_order_release);
     while (seq.load(std::memory_order_acquire) != v + 1) {
     }
     ++v;
-    std::memcpy(&reply.header, &box->slot.header, offsetof(rk::MessageHeader, ring_seq));
+    std::memcpy(static_cast<void*>(&reply.header), &box->slot.header, offsetof(rk::MessageHeader, ring_seq));
     std::memcpy(reply.payload, box->slot.payload, payload);
     p.add(elapsed_ns(t0, Clock::now()));
   }

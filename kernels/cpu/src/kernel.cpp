@@ -69,6 +69,14 @@ bool CpuKernel::next_message(Slot& out) {
   return input->try_dequeue(out) == QueueStatus::Ok;
 }
 
+void CpuKernel::wake_worker() {
+  // Only messages for an active kernel need a wake-up (activate() wakes the worker itself), and then a
+  // Spin kernel keeps its worker from parking: the worker picks the strictest idle strategy of its
+  // active kernels.
+  if (options.idle == IdleStrategy::Spin && state.load(std::memory_order_relaxed) == KernelState::Active) return;
+  if (Worker* w = worker.load(std::memory_order_acquire)) w->notify();
+}
+
 void CpuKernel::finish_message() {
   const std::uint64_t end = wall_clock_ns();
   last_end_ns = end;

@@ -293,7 +293,7 @@ SendStatus CpuRuntime::try_send(KernelId kernel, Slot& message) {
     case QueueStatus::Closed: return SendStatus::Closed;
     default: return SendStatus::Full;
   }
-  if (Worker* w = k->worker.load(std::memory_order_acquire)) w->notify();
+  k->wake_worker();
   return SendStatus::Ok;
 }
 

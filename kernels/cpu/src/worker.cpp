@@ -165,7 +165,7 @@ SendStatus Broker::try_deliver(KernelId target, const Slot& message) {
     case QueueStatus::Closed: return SendStatus::Closed;
     default: return SendStatus::Full;
   }
-  if (Worker* w = k->worker.load(std::memory_order_acquire)) w->notify();
+  k->wake_worker();
   return SendStatus::Ok;
 }
 

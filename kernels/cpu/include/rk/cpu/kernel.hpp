@@ -169,6 +169,11 @@ class CpuKernel {
   /// Set while the kernel migrates: senders get Full (and retry), host receivers Empty.
   std::atomic<bool> moving{false};
   std::mutex lifecycle;  ///< serialises activate/deactivate of this kernel
+  /// Wake the kernel's worker after making work for it. A Spin kernel's worker never parks while the
+  /// kernel is active, so its senders skip the wake-up and its full fence (which waits until the sender
+  /// owns the message's cache line before the send returns).
+  void wake_worker();
+
   /// One host thread consumes `output` at a time; written on every receive, so on its own line.
   alignas(kCacheLine) std::atomic_flag receive_lock = ATOMIC_FLAG_INIT;
   alignas(kCacheLine) std::uint64_t launched_ns = 0;
