@@ -552,3 +552,46 @@ TEST(CpuRuntime, IdleHookSendsHeldBackMessages) {
   // Without the hook the held-back four stay where they are: what the hook is for.
   EXPECT_EQ(delivered_after_sink_starts<HoldingForwarder>(), 2u);
 }
+
+/// Host threads that never stop sending and receiving must not keep terminate() (which waits until no
+/// host call can still hold the kernel it unpublishes) from finishing: kernels come and go among them.
+TEST(CpuRuntime, TerminateFinishesWhileHostThreadsHammer) {
+  CpuRuntime rt({.workers = 1});
+  rt.register_kernel_type<Echo>("echo");
+  const rk::KernelId busy = rt.launch("busy", {}, {}, opts("echo"));
+  rt.activate("busy");
+  std::atomic<bool> stop{false};
+  std::atomic<std::uint64_t> calls{0};
+  std::vector<std::thread> hammers;
+  for (int t = 0; t < 3; ++t)
+    hammers.emplace_back([&] {
+      rk::Slot s{}, r;
+      while (!stop.load(std::memory_order_relaxed)) {
+        (void)rt.try_send(busy, s);
+        (void)rt.try_receive(busy, r);
+        calls.fetch_add(1, std::memory_order_relaxed);
+      }
+    });
+  // Each terminate() below waits for a grace period; with a single reader count that three threads keep
+  // above zero it could wait forever. Bounded here by the watchdog below (a liveness check, not a timing).
+  std::atomic<int> cycles{0};
+  std::thread worker([&] {
+    for (int i = 0; i < 50; ++i) {
+      rt.launch("churn", {}, {}, opts("echo"));
+      rt.activate("churn");
+      rt.terminate("churn");
+      cycles.fetch_add(1);
+    }
+  });
+  const auto deadline = std::chrono::steady_clock::now() + 60s;
+  while (cycles.load() < 50 && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(10ms);
+  const int done = cycles.load();
+  stop = true;
+  for (auto& h : hammers) h.join();
+  if (done < 50) {
+    worker.detach();  // stuck in terminate(): report instead of hanging the test binary
+    FAIL() << "terminate() starved by host readers: " << done << " of 50 launch/terminate cycles in 60 s";
+  }
+  worker.join();
+  EXPECT_GT(calls.load(), 0u);
+}

@@ -65,7 +65,11 @@ void CpuRuntime::shutdown() {
 }
 
 void CpuRuntime::wait_host_readers() const {
-  while (fast_readers_.load(std::memory_order_seq_cst) != 0) std::this_thread::yield();
+  // Callers hold mutex_ exclusively, so grace periods do not overlap. Readers that enter after the flip
+  // count in the other parity and find what the caller unpublished before calling this already gone.
+  const std::uint64_t before = fast_readers_.epoch.fetch_add(1, std::memory_order_seq_cst);
+  const auto& count = fast_readers_.count[before & 1];
+  while (count.load(std::memory_order_seq_cst) != 0) std::this_thread::yield();
 }
 
 std::vector<DeviceProperties> CpuRuntime::devices() const {
