@@ -81,6 +81,7 @@ def main():
     squeeze = {"RK_MPI_BRIDGE": "outbox=4,batch=2,inflight=1,pending=4"}
     cases.append(("all_to_all", ["iterations=300", "devices=4", "kernels.0.queue_capacity=16"], ["rounds", "tokens"], [], squeeze))
     cases.append(("pipeline", ["iterations=5000", "devices=4", "kernels.0.queue_capacity=16"], *pipeline, squeeze))
+    produced = {}  # (name, sets without devices=4, squeezed) -> one-process file with the scenario's devices
     for case in cases:
         name, sets, keys, datasets = case[:4]
         env = dict(os.environ, **(case[4] if len(case) > 4 else {}))
@@ -131,6 +132,20 @@ def main():
             for ds in datasets:
                 p = wl + "/" + ds
                 check(p in f1 and p in f2 and np.array_equal(f1[p][()], f2[p][()]), f"{tag}: {p} differs from one process")
+        # `--set devices=4` under mpirun against the scenario's own device count in one process (placement
+        # must not change what a workload computes; PageRank keeps its 4 partitions: bit-identical).
+        base = (name, tuple(s for s in sets if s != "devices=4"), len(case) > 4)
+        if "devices=4" not in sets:
+            produced[base] = one
+        elif base in produced:
+            ref = produced[base]
+            x = attrs(ref, wl)
+            for k in keys:
+                check(x.get(k) == y.get(k), f"{tag}: {wl} attribute {k}: one device {x.get(k)}, 4 devices on {R} ranks {y.get(k)}")
+            with h5py.File(ref, "r") as f1, h5py.File(many, "r") as f2:
+                for ds in datasets:
+                    p = wl + "/" + ds
+                    check(np.array_equal(f1[p][()], f2[p][()]), f"{tag}: {p} differs from the one-device run")
 
     # An input error is reported once (by rank 0), with exit 2 on every rank and no results file.
     bad = os.path.join(a.out, "bad_input.h5")
