@@ -388,6 +388,33 @@ TEST(CpuRuntime, NamedBarrierJoinsKernelsOnSameAndOtherWorkers) {
   for (const char* k : {"a", "b", "c", "d"}) EXPECT_EQ(rt.receive<Count>(k, 5s).value, 4u) << k;
 }
 
+/// A thread-group kernel blocked on a named barrier that cannot open yet lets its worker sleep (before,
+/// the worker spun on it for as long as the barrier stayed shut), and the last arrival wakes it.
+TEST(CpuRuntime, WorkerSleepsWhileItsGroupWaitsOnANamedBarrier) {
+  CpuRuntime rt({.workers = 2});
+  rt.register_kernel_type<Meet>("meet");
+  const std::uint32_t b = rt.create_named_barrier("late", 2);
+  auto o = opts("meet", rk::IdleStrategy::Adaptive);
+  o.params.set("barrier", std::to_string(b));
+  o.worker = 0;
+  rt.launch("group", {2, 1, 1}, {4, 1, 1}, o);  // fibers on worker 0
+  o.worker = 1;
+  rt.launch("late", {}, {}, o);  // the other participant, on worker 1, not sent anything yet
+  Meet::arrived = 0;
+  rt.activate("group");
+  rt.activate("late");
+  rt.send("group", Ping{0});
+  for (int i = 0; i < 500 && Meet::arrived.load() < 1; ++i) std::this_thread::sleep_for(2ms);
+  std::this_thread::sleep_for(20ms);  // past the adaptive spin and yield rounds
+  const std::uint64_t before = rt.worker_loops(0);
+  std::this_thread::sleep_for(50ms);
+  // Asleep, the worker wakes once per park timeout (5 ms): about 10 loops here; spinning, many thousands.
+  EXPECT_LT(rt.worker_loops(0) - before, 500u) << "worker 0 kept running while its only kernel waited on a shut barrier";
+  rt.send("late", Ping{0});
+  EXPECT_EQ(rt.receive<Count>("group", 5s).value, 2u);
+  EXPECT_EQ(rt.receive<Count>("late", 5s).value, 2u);
+}
+
 TEST(CpuRuntime, HundredsOfKernelsShareTwoWorkers) {
   CpuRuntime rt({.workers = 2});
   rt.register_kernel_type<Counter>("counter");

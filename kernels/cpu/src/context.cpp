@@ -37,6 +37,9 @@ void CpuContext::named_barrier(std::uint32_t id) {
     if (b.arrived.fetch_add(1, std::memory_order_acq_rel) + 1 == b.participants) {
       b.arrived.store(0, std::memory_order_relaxed);
       b.generation.fetch_add(1, std::memory_order_acq_rel);
+      // Workers whose kernels wait here as thread groups may be asleep (they do not spin on a barrier
+      // that cannot pass): wake them all; this happens once per barrier generation.
+      kernel_->runtime.wake_all_workers();
     } else {
       auto passed = [&] { return b.generation.load(std::memory_order_acquire) != gen; };
       if (group_) {

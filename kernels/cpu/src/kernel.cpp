@@ -43,7 +43,7 @@ bool CpuKernel::has_work() const {
   if (state.load(std::memory_order_relaxed) == KernelState::Terminated) return false;
   if (atomics::load_relaxed(control.should_terminate) && !atomics::load_relaxed(control.has_terminated)) return true;
   if (!atomics::load_relaxed(control.is_active)) return false;
-  if (group && group->in_progress()) return true;
+  if (group && group->in_progress()) return group->can_progress();  // blocked on a named barrier: no
   if (!deferred.empty()) return true;
   return input.get().has_message();
 }

@@ -64,6 +64,12 @@ void CpuRuntime::shutdown() {
   }
 }
 
+void CpuRuntime::wake_all_workers() {
+  for (auto& w : workers_) w->notify();
+}
+
+std::uint64_t CpuRuntime::worker_loops(std::size_t index) const { return workers_.at(index)->epoch(); }
+
 void CpuRuntime::wait_host_readers() const {
   // Callers hold mutex_ exclusively, so grace periods do not overlap. Readers that enter after the flip
   // count in the other parity and find what the caller unpublished before calling this already gone.

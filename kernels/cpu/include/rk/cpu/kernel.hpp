@@ -91,9 +91,20 @@ class ThreadGroup {
   template <class Pred>
   void wait_external(Pred done) {
     ++external_waiters_;
+    external_ready_ = [](const void* p) { return (*static_cast<const Pred*>(p))(); };
+    external_ctx_ = &done;
     while (!done()) Fiber::yield();
+    external_ready_ = nullptr;
+    external_ctx_ = nullptr;
     --external_waiters_;
     ++progress_;
+  }
+  /// Whether resume() could move a message in progress on: false only while its one external waiter's
+  /// condition is still unmet (then the worker may sleep until woken, instead of spinning on resume()).
+  bool can_progress() const {
+    if (!in_progress_) return false;
+    if (external_waiters_ != 1 || external_ready_ == nullptr) return true;
+    return external_ready_(external_ctx_);
   }
 
  private:
@@ -126,6 +137,8 @@ class ThreadGroup {
   std::uint32_t finished_ = 0;
   std::uint64_t progress_ = 0;
   std::uint32_t external_waiters_ = 0;
+  bool (*external_ready_)(const void*) = nullptr;  // the condition of the one external wait, if any
+  const void* external_ctx_ = nullptr;
   bool in_progress_ = false;
   bool shutting_down_ = false;
 };

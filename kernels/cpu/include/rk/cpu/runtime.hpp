@@ -157,6 +157,10 @@ class CpuRuntime final : public RingKernelRuntime {
   Registrar registrar() { return Registrar{*this}; }
   std::vector<std::string> kernel_types() const;
 
+  /// Wake every worker (a named barrier opened: kernels blocked on it may be on sleeping workers).
+  void wake_all_workers();
+  /// Loop iterations worker `index` has run so far (tests: a sleeping worker barely advances).
+  std::uint64_t worker_loops(std::size_t index) const;
   /// Create a barrier kernels can meet at; returns its id for CpuContext::named_barrier.
   std::uint32_t create_named_barrier(const std::string& name, std::uint32_t participants);
   NamedBarrier& named_barrier(std::uint32_t id);
