@@ -154,6 +154,12 @@ def main():
     check(p.stdout.count("error:") == 1, f"an input error under mpirun is reported {p.stdout.count('error:')} times")
     check(not os.path.exists(bad), "an input error under mpirun left a results file")
 
+    # A workload that runs in one process only (allreduce: a shared-memory collective) refuses, exit 2.
+    refused = os.path.join(a.out, "allreduce_refused.h5")
+    p = run([*mpi, a.ringkernel, "run", os.path.join(a.scenarios, "allreduce.yaml"), "--output", refused], expect_rc=2)
+    check("runs in one process only" in p.stdout, "allreduce under mpirun: the error does not say why")
+    check(not os.path.exists(refused), "allreduce under mpirun left a results file")
+
     print(f"mpi_runs: {len(failures)} failure(s)")
     return 1 if failures else 0
 

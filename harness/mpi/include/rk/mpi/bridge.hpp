@@ -92,7 +92,7 @@ class MpiBridge final : public cpu::RemoteEndpoint {
   std::string error() const;
 
   /// Broker side: a stamped message for `target`, a kernel of another rank. Full when that rank's
-  /// outbox is full (retry). On rank 0 `target` may be kHostKernel's peer path: see host_send.
+  /// outbox is full (retry). Rank 0's DistributedRuntime forwards host messages this way too.
   SendStatus forward(KernelId target, const Slot& message) override;
   /// Rank 0: the host's next message from a kernel of another rank (Empty when none has arrived).
   QueueStatus host_receive(KernelId kernel, Slot& out);

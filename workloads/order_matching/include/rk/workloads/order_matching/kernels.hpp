@@ -117,23 +117,26 @@ inline Slot make_slot(const T& msg) {
   return s;
 }
 
+/// What every order-matching kernel has: an outbox for messages whose target was full, and the idle hook
+/// (rk::HasIdleHook) that sends them as soon as the target has room.
+struct WithOutbox {
+  Outbox outbox;
+  template <class Ctx>
+  bool idle(Ctx& ctx) {
+    return outbox.retry(ctx);
+  }
+};
+
 /// `om_gateway`: admission and routing by symbol.
-struct GatewayKernel {
+struct GatewayKernel : WithOutbox {
   std::vector<KernelId> books;
   std::vector<OrderBatch> pending;  // per book
   Admission admission;
-  Outbox outbox;
   std::uint64_t orders = 0, bad_messages = 0;
 
   GatewayKernel() = default;
   explicit GatewayKernel(const KernelParams& p) : books(parse_outputs(p)), pending(books.size()) {
     for (auto& b : pending) b = OrderBatch{};
-  }
-
-  /// Idle hook (rk::HasIdleHook): held-back messages go out as soon as their target has room.
-  template <class Ctx>
-  bool idle(Ctx& ctx) {
-    return outbox.retry(ctx);
   }
 
   template <class Ctx>
@@ -183,12 +186,11 @@ struct GatewayKernel {
 };
 
 /// `om_book`: the books of the symbols routed here.
-struct BookKernel {
+struct BookKernel : WithOutbox {
   KernelId reporter = kHostKernel;
   std::vector<Book> books;  // indexed by symbol / number of books (this kernel owns symbol % books)
   TradeBatch trades{};
   RejectBatch rejects{};
-  Outbox outbox;
   std::uint64_t orders = 0, n_trades = 0, n_rejects = 0, bad_messages = 0;
   std::int64_t volume = 0, notional = 0;
   std::uint32_t symbols_seen = 0;
@@ -197,12 +199,6 @@ struct BookKernel {
   explicit BookKernel(const KernelParams& p) {
     const auto out = parse_outputs(p);
     if (!out.empty()) reporter = out.front();
-  }
-
-  /// Idle hook (rk::HasIdleHook): held-back messages go out as soon as their target has room.
-  template <class Ctx>
-  bool idle(Ctx& ctx) {
-    return outbox.retry(ctx);
   }
 
   template <class Ctx>
@@ -295,20 +291,13 @@ struct BookKernel {
 };
 
 /// `om_reporter`: forwards fills, rejects and reports to the host; merges the books' watermarks.
-struct ReporterKernel {
+struct ReporterKernel : WithOutbox {
   std::vector<std::pair<KernelId, std::uint64_t>> marks;
   std::uint64_t forwarded_mark = 0;
-  Outbox outbox;
   std::uint64_t trade_batches = 0, reject_batches = 0, bad_messages = 0;
 
   ReporterKernel() = default;
   explicit ReporterKernel(const KernelParams&) { outbox.limit = 1 << 20; }
-
-  /// Idle hook (rk::HasIdleHook): held-back messages go out as soon as their target has room.
-  template <class Ctx>
-  bool idle(Ctx& ctx) {
-    return outbox.retry(ctx);
-  }
 
   template <class Ctx>
   void operator()(Ctx& ctx, const Slot& in) {
