@@ -456,7 +456,7 @@ void close_while_producing(std::uint32_t producers, std::uint32_t capacity, std:
   EXPECT_EQ(st.total_enqueued, total_sent);
   EXPECT_EQ(st.total_dequeued, total_sent);
   EXPECT_GE(st.total_dropped, producers) << "each producer's Closed attempt is counted";
-  Item it;
+  Item it{};
   EXPECT_EQ(ring.try_enqueue(it), rk::QueueStatus::Closed);
   EXPECT_EQ(ring.try_dequeue(it), rk::QueueStatus::Closed);
 }

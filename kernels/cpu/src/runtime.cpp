@@ -8,7 +8,7 @@
 namespace rk::cpu {
 
 CpuRuntime::CpuRuntime(CpuRuntimeConfig cfg)
-    : cfg_(cfg), host_clock_(kHostKernel), broker_(cfg.dead_letter_capacity) {
+    : cfg_(cfg), broker_(cfg.dead_letter_capacity), host_clock_(kHostKernel) {
   if (cfg_.devices == 0) throw RuntimeError("a CPU runtime needs at least one device");
   const std::uint32_t hw = std::max(1u, std::thread::hardware_concurrency());
   const std::uint32_t per_device = cfg_.workers ? cfg_.workers : std::max(1u, hw / cfg_.devices);

@@ -201,7 +201,7 @@ class RingBase {
   RK_HOST_DEVICE void close() { atomics::store_release(st_->closed, 1u); }
   RK_HOST_DEVICE bool is_closed() const { return atomics::load_acquire(st_->closed) != 0; }
 
-  RK_HOST_DEVICE QueueStatus try_enqueue(const T& v) {
+  RK_HOST_DEVICE RK_FORCEINLINE QueueStatus try_enqueue(const T& v) {
     if (atomics::load_relaxed(st_->closed)) return refuse(QueueStatus::Closed);
     std::uint64_t pos = atomics::load_relaxed(st_->tail);
     if constexpr (Kind == RingKind::Spsc) {
@@ -220,7 +220,7 @@ class RingBase {
     return QueueStatus::Ok;
   }
 
-  RK_HOST_DEVICE QueueStatus try_dequeue(T& out) {
+  RK_HOST_DEVICE RK_FORCEINLINE QueueStatus try_dequeue(T& out) {
     const std::uint64_t pos = atomics::load_relaxed(st_->head);
     Cell& c = cells_[pos & mask_];
     if (atomics::load_acquire(Ops::seq(c)) != static_cast<std::uint32_t>(pos + 1)) {

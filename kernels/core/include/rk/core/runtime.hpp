@@ -239,12 +239,16 @@ class RingKernelRuntime {
 
 namespace detail {
 /// Spin, then yield, then sleep with a growing interval (host-side waits of the runtime API).
+/// The first attempt goes before the clock is read: a send or receive that succeeds at once costs no
+/// clock read (~20 ns, a tenth of a cross-core round trip).
 template <class Op, class Done>
 auto wait_until(Op op, Done done, std::chrono::nanoseconds timeout) {
+  auto r = op();
+  if (done(r)) return r;
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   auto sleep = std::chrono::microseconds(5);
   for (std::uint32_t round = 0;; ++round) {
-    auto r = op();
+    if (round > 0) r = op();
     if (done(r) || std::chrono::steady_clock::now() >= deadline) return r;
     if (round < 200) {
       cpu_relax();

@@ -241,8 +241,8 @@ class CpuRuntime final : public RingKernelRuntime {
   void wait_host_readers() const;
 
   CpuRuntimeConfig cfg_;
-  HlcClock host_clock_;
   Broker broker_;
+  alignas(kCacheLine) HlcClock host_clock_;  // written by every host send and receive: a line of its own
   mutable std::shared_mutex mutex_;  // kernels_, by_name_: shared for host calls, exclusive to change
   std::vector<std::unique_ptr<CpuKernel>> kernels_;  // indexed by KernelId; owns the kernels
   std::unique_ptr<std::atomic<CpuKernel*>[]> table_{new std::atomic<CpuKernel*>[kMaxKernels]()};  // lock-free mirror
