@@ -199,6 +199,15 @@ TEST(Overrides, ChangeTheRun) {
   EXPECT_NE(yaml.find("payload_bytes: 16"), std::string::npos) << yaml;
 }
 
+// payload_bytes 0: a header-only round trip, verified through the correlation id the echo keeps.
+TEST(Overrides, HeaderOnlyPingPong) {
+  GoldenRun run("ping_pong", {"iterations=300", "warmup=0s", "workload.payload_bytes=0", "workload.baseline=false"});
+  ASSERT_NO_FATAL_FAILURE(check_common(run, "ping_pong", "iterations: 300"));
+  ResultsReader r(run.output);
+  EXPECT_EQ(r.i64_attr("/workloads/ping_pong", "payload_bytes"), 0);
+  EXPECT_EQ(r.i64_attr("/workloads/ping_pong", "round_trips"), 300);
+}
+
 // duration given by --set replaces the file's iterations.
 TEST(Overrides, DurationReplacesIterations) {
   GoldenRun run("ping_pong", {"duration=200ms", "warmup=0s", "workload.baseline=false"});
@@ -250,7 +259,7 @@ INSTANTIATE_TEST_SUITE_P(Cli, BadOverride,
                                            BadSet{"iterations=2.5", "double for an integer"},
                                            BadSet{"iterations=0", "out of range"},
                                            BadSet{"iteratons=10", "unknown key"},
-                                           BadSet{"workload.payload_bytes=4", "workload parameter out of range"},
+                                           BadSet{"workload.payload_bytes=100000", "workload parameter out of range"},
                                            BadSet{"kernels.0.queue_capacity=1000", "not a power of two"},
                                            BadSet{"iterations", "no '='"}),
                          [](const auto& info) {

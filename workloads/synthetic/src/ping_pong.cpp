@@ -50,7 +50,7 @@ class PingPong final : public Workload {
 
   void configure(const Params& params, const Topology& topo, const RunLimits& limits) override {
     limits_ = limits;
-    payload_bytes_ = static_cast<std::uint32_t>(params.get_int("payload_bytes", 8, 8, Slot::kPayloadCapacity));
+    payload_bytes_ = static_cast<std::uint32_t>(params.get_int("payload_bytes", 8, 0, Slot::kPayloadCapacity));
     baseline_ = params.get_bool("baseline", true);
     baseline_samples_ = static_cast<std::uint64_t>(params.get_int("baseline_samples", 200000, 1000, 100000000));
     const auto echoes = topo.of_type("echo");
@@ -135,7 +135,10 @@ class PingPong final : public Workload {
     s.header.priority = priority::kNormal;
     s.header.type_id = Ping::kTypeId;
     s.header.payload_size = static_cast<std::uint16_t>(payload_bytes_);
-    std::memcpy(s.payload, &seq, sizeof seq);
+    // The sequence number travels in the correlation id (the echo's reply keeps it), and in the
+    // payload when there is one: payload_bytes 0 is a header-only round trip, one cache line each way.
+    s.header.correlation_id = MessageId{kPingTag, seq};
+    if (payload_bytes_ >= sizeof seq) std::memcpy(s.payload, &seq, sizeof seq);
     if (rt.send(echo_, s, limits_.drain_timeout) != SendStatus::Ok) {
       ++timeouts_;
       return false;
@@ -150,12 +153,15 @@ class PingPong final : public Workload {
         return false;
       }
     }
-    std::uint64_t back = 0;
-    std::memcpy(&back, r.payload, sizeof back);
-    if (r.header.type_id != Ping::kTypeId || r.header.payload_size != payload_bytes_ || back != seq) ++wrong_;
+    std::uint64_t back = seq;
+    if (payload_bytes_ >= sizeof back) std::memcpy(&back, r.payload, sizeof back);
+    if (r.header.type_id != Ping::kTypeId || r.header.payload_size != payload_bytes_ || back != seq ||
+        r.header.correlation_id != MessageId{kPingTag, seq})
+      ++wrong_;
     return true;
   }
 
+  static constexpr std::uint64_t kPingTag = 0x70696E67;  // "ping"
   RunLimits limits_;
   std::uint32_t payload_bytes_ = 8;
   bool baseline_ = true;
