@@ -56,7 +56,7 @@ std::vector<Malformed> malformed_cases() {
       {"duplicate_id", with_line(7, "    queue_capacity: 64\n  - id: echo\n    type: echo"), 8, "echo"},
       {"missing_data_file", with_line(13, "  baseline: false\n  samples_file: no/such/file.csv"), 14, "file.csv"},
       {"unknown_workload", with_line(12, "  name: ping_ping"), 12, "ping_ping"},
-      {"workload_param_out_of_range", with_line(13, "  payload_bytes: 2"), 13, "payload_bytes", true},
+      {"workload_param_out_of_range", with_line(13, "  payload_bytes: 100000"), 13, "payload_bytes", true},
       {"workload_param_wrong_type", with_line(13, "  baseline: maybe"), 13, "baseline", true},
       {"workload_topology", with_line(6, "    type: forward"), 12, "echo", true},
       {"missing_name", with_line(1, "description: no name"), 0, "name"},
