@@ -44,7 +44,7 @@ void check_common(const GoldenRun& run, const std::string& scenario_name, const 
 
   ResultsReader r(run.output);
   EXPECT_EQ(r.string_attr("/", "format"), "ringkernel-results");
-  EXPECT_EQ(r.string_attr("/", "format_version"), "1.0");
+  EXPECT_EQ(r.string_attr("/", "format_version"), "1.1");
   EXPECT_EQ(r.string_attr("/", "status"), "complete");
   EXPECT_FALSE(r.has_attr("/", "error")) << r.string_attr("/", "error");
   const std::string yaml = r.string_attr("/", "scenario");
@@ -136,6 +136,21 @@ TEST(Golden, PingPong) {
   EXPECT_EQ(r.string_attr("/workloads/ping_pong", "probe"), "round_trip");
   EXPECT_EQ(r.u64_attr("/workloads/ping_pong", "p50_ns"), r.u64_attr("/latency/round_trip/samples_ns", "p50_ns"));
   EXPECT_TRUE(r.has_attr("/workloads/ping_pong", "baseline_p50_ns"));
+  EXPECT_EQ(r.i64_attr("/workloads/ping_pong", "baseline_blocks"), 1);  // shorter than a block: after it
+}
+
+// A run of several blocks: bounces are taken in blocks of baseline_block between blocks of as many
+// round trips, until baseline_samples are taken (here 500 after the 500th round trip and 500 after
+// the 1,000th); the round trips keep their count.
+TEST(Golden, PingPongInterleavedBaseline) {
+  GoldenRun run("ping_pong", {"iterations=1100", "warmup=0s", "workload.baseline_samples=1000",
+                              "workload.baseline_block=500"});
+  ASSERT_NO_FATAL_FAILURE(check_common(run, "ping_pong", "iterations: 1100"));
+  ResultsReader r(run.output);
+  EXPECT_EQ(check_latency(r, "round_trip"), 1100u);
+  EXPECT_EQ(check_latency(r, "atomic_bounce"), 1000u);
+  EXPECT_EQ(r.i64_attr("/workloads/ping_pong", "baseline_blocks"), 2);
+  EXPECT_EQ(r.i64_attr("/workloads/ping_pong", "round_trips"), 1100);
 }
 
 TEST(Golden, Pipeline) {

@@ -1,6 +1,8 @@
 // ping_pong: host → echo kernel → host round trips, one at a time, each timed on the host. In the same
 // run it measures the floor of any cross-core round trip (two threads bouncing one atomic) so the
-// result is reported as a ratio to a baseline taken on the same machine at the same moment.
+// result is reported as a ratio to a baseline taken on the same machine at the same moment: the two
+// are measured in alternating blocks, so a machine whose speed drifts during the run (a VM whose
+// virtual CPUs move between physical cores) weighs on both alike.
 #include <atomic>
 #include <cstring>
 #include <thread>
@@ -53,6 +55,7 @@ class PingPong final : public Workload {
     payload_bytes_ = static_cast<std::uint32_t>(params.get_int("payload_bytes", 8, 0, Slot::kPayloadCapacity));
     baseline_ = params.get_bool("baseline", true);
     baseline_samples_ = static_cast<std::uint64_t>(params.get_int("baseline_samples", 200000, 1000, 100000000));
+    baseline_block_ = static_cast<std::uint64_t>(params.get_int("baseline_block", 10000, 100, 100000000));
     const auto echoes = topo.of_type("echo");
     if (echoes.empty()) params.fail("", "ping_pong needs a kernel of type 'echo'");
     echo_ = echoes.front()->id;
@@ -65,8 +68,12 @@ class PingPong final : public Workload {
     std::uint64_t seq = 0;
     while (Clock::now() < warm_end && !ctl.stop_requested()) round_trip(rt, ++seq);
     const Plan plan = Plan::from(limits_, 100000);
+    // With the baseline on, blocks of baseline_block round trips alternate with blocks of as many atomic
+    // bounces until baseline_samples bounces are taken; each block of round trips after a bounce block
+    // starts with unrecorded round trips (the echo kernel was paused and its worker may have slept).
     std::vector<std::uint64_t> batch;
     batch.reserve(1 << 16);
+    std::uint64_t in_block = 0;
     while (!plan.done(completed_) && !ctl.stop_requested()) {
       const auto t0 = Clock::now();
       const bool ok = round_trip(rt, ++seq);
@@ -80,18 +87,19 @@ class PingPong final : public Workload {
         batch.clear();
       }
       if ((completed_ & 1023) == 0) ctl.progress(completed_, plan.iterations);
+      if (++in_block == baseline_block_ && baseline_ && baseline_ns_.size() < baseline_samples_) {
+        in_block = 0;
+        if (!baseline_block(rt, ctl, sink, baseline_block_)) break;
+        if (plan.done(completed_)) break;
+        const std::uint64_t rewarm = std::min(kRewarm, baseline_block_);
+        for (std::uint64_t i = 0; i < rewarm && !ctl.stop_requested(); ++i) round_trip(rt, ++seq);
+      }
     }
     sink.latency(probe_, batch);
     ctl.progress(completed_, plan.iterations);
-    if (baseline_ && !ctl.stop_requested()) {
-      // Measure the floor with the echo kernel paused, so its spinning worker does not compete with
-      // the two bouncing threads for cores; then resume it.
-      rt.deactivate(echo_name_);
-      baseline_ns_ = atomic_bounce_round_trips(std::min(baseline_samples_, std::max<std::uint64_t>(completed_, 1000)),
-                                               [&] { return ctl.stop_requested(); });
-      sink.latency("atomic_bounce", baseline_ns_);
-      rt.activate(echo_name_);
-    }
+    // A run shorter than one block (or one stopped early) still gets its baseline, after it.
+    if (baseline_ && baseline_ns_.empty() && !ctl.stop_requested())
+      baseline_block(rt, ctl, sink, std::min(baseline_samples_, std::max<std::uint64_t>(completed_, 1000)));
   }
 
   Verification verify() override {
@@ -125,6 +133,7 @@ class PingPong final : public Workload {
     if (base_p50_) {
       sink.attr("baseline_probe", std::string("atomic_bounce"));
       sink.attr("baseline_p50_ns", static_cast<std::int64_t>(base_p50_));
+      sink.attr("baseline_blocks", static_cast<std::int64_t>(baseline_blocks_));
       sink.attr("p50_ratio_to_baseline", static_cast<double>(p50_) / static_cast<double>(base_p50_));
     }
   }
@@ -161,16 +170,31 @@ class PingPong final : public Workload {
     return true;
   }
 
+  /// One block of the baseline: the echo kernel paused, so its spinning worker does not compete with
+  /// the two bouncing threads for cores; then resumed. False when the run was stopped meanwhile.
+  bool baseline_block(RingKernelRuntime& rt, RunControl& ctl, ResultSink& sink, std::uint64_t n) {
+    rt.deactivate(echo_name_);
+    const auto block = atomic_bounce_round_trips(std::min(n, baseline_samples_ - std::min(baseline_samples_, baseline_ns_.size())),
+                                                 [&] { return ctl.stop_requested(); });
+    rt.activate(echo_name_);
+    sink.latency("atomic_bounce", block);
+    baseline_ns_.insert(baseline_ns_.end(), block.begin(), block.end());
+    ++baseline_blocks_;
+    return !ctl.stop_requested();
+  }
+
+  static constexpr std::uint64_t kRewarm = 1000;  // unrecorded round trips after each bounce block (at most)
   static constexpr std::uint64_t kPingTag = 0x70696E67;  // "ping"
   RunLimits limits_;
   std::uint32_t payload_bytes_ = 8;
   bool baseline_ = true;
   std::uint64_t baseline_samples_ = 200000;
+  std::uint64_t baseline_block_ = 10000;
   KernelId echo_ = 0;
   std::string echo_name_;
   std::string probe_;
   std::vector<std::uint64_t> samples_, baseline_ns_;
-  std::uint64_t completed_ = 0, wrong_ = 0, timeouts_ = 0, p50_ = 0, base_p50_ = 0;
+  std::uint64_t completed_ = 0, wrong_ = 0, timeouts_ = 0, p50_ = 0, base_p50_ = 0, baseline_blocks_ = 0;
 };
 
 }  // namespace
