@@ -54,7 +54,7 @@ void CpuRuntime::shutdown() {
   workers_.clear();
   std::unique_lock lk(mutex_);
   for (std::size_t i = 0; i < kernels_.size(); ++i) table_[i].store(nullptr, std::memory_order_seq_cst);
-  wait_host_readers();
+  HostReaders::synchronize();
   kernels_.clear();
   by_name_.clear();
   for (auto& d : devices_) {
@@ -69,14 +69,6 @@ void CpuRuntime::wake_all_workers() {
 }
 
 std::uint64_t CpuRuntime::worker_loops(std::size_t index) const { return workers_.at(index)->epoch(); }
-
-void CpuRuntime::wait_host_readers() const {
-  // Callers hold mutex_ exclusively, so grace periods do not overlap. Readers that enter after the flip
-  // count in the other parity and find what the caller unpublished before calling this already gone.
-  const std::uint64_t before = fast_readers_.epoch.fetch_add(1, std::memory_order_seq_cst);
-  const auto& count = fast_readers_.count[before & 1];
-  while (count.load(std::memory_order_seq_cst) != 0) std::this_thread::yield();
-}
 
 std::vector<DeviceProperties> CpuRuntime::devices() const {
   std::vector<DeviceProperties> out;
@@ -277,7 +269,7 @@ void CpuRuntime::terminate(const std::string& name) {
   by_name_.erase(name);
   // Unpublish, then wait until no host thread is inside try_send/try_receive (which may hold k).
   table_[id].store(nullptr, std::memory_order_seq_cst);
-  wait_host_readers();
+  HostReaders::synchronize();
   dead_letter_leftovers(k);
   kernels_[id].reset();
   free_ids_.push_back(id);
@@ -289,7 +281,7 @@ KernelId CpuRuntime::kernel_id(const std::string& name) const {
 }
 
 SendStatus CpuRuntime::try_send(KernelId kernel, Slot& message) {
-  FastReader reader(fast_readers_);
+  HostReadSection section;  // what it reads of `k` stays valid until it returns
   CpuKernel* k = fast_find(kernel);
   if (k == nullptr) return SendStatus::UnknownKernel;
   if (k->moving.load(std::memory_order_seq_cst)) return SendStatus::Full;  // migrating: retry
@@ -308,7 +300,7 @@ SendStatus CpuRuntime::try_send(KernelId kernel, Slot& message) {
 }
 
 QueueStatus CpuRuntime::try_receive(KernelId kernel, Slot& out) {
-  FastReader reader(fast_readers_);
+  HostReadSection section;  // what it reads of `k` stays valid until it returns
   CpuKernel* k = fast_find(kernel);
   if (k == nullptr) throw RuntimeError("receive: unknown kernel id " + std::to_string(kernel));
   if (k->moving.load(std::memory_order_seq_cst)) return QueueStatus::Empty;  // migrating
@@ -397,7 +389,7 @@ MigrationReport CpuRuntime::migrate(const std::string& name, std::uint32_t to) {
   // 1. Senders back off: from now on they see Full (K2K, host) or Empty (host receive) and retry.
   old.moving.store(true, std::memory_order_seq_cst);
   // 2. Wait out every send or receive that may have passed the check before the flag was set.
-  wait_host_readers();
+  HostReaders::synchronize();
   for (auto& w : workers_)
     if (!w->quiesce(cfg_.command_timeout)) {
       old.moving.store(false, std::memory_order_seq_cst);
@@ -477,7 +469,7 @@ MigrationReport CpuRuntime::migrate(const std::string& name, std::uint32_t to) {
     raw->state.store(retired->state.load());
   }
   // 6. Nobody may still hold the old object before it is freed.
-  wait_host_readers();
+  HostReaders::synchronize();
   for (auto& w : workers_) (void)w->quiesce(cfg_.command_timeout);  // best effort: it holds no lock
   retired.reset();
   report.duration = std::chrono::steady_clock::now() - t0;

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "rk/core/runtime.hpp"
+#include "rk/cpu/host_readers.hpp"
 #include "rk/cpu/kernel.hpp"
 
 namespace rk::cpu {
@@ -208,29 +209,9 @@ class CpuRuntime final : public RingKernelRuntime {
 
  private:
   CpuKernel& find_locked(const std::string& name) const;
-  /// Host fast path (try_send/try_receive): no lock, a reader count that terminate() waits out. Two
-  /// counts, picked by the parity of a grace-period epoch: a waiter flips the epoch and waits only for the
-  /// readers that entered before the flip, so host threads that never stop calling cannot starve it.
-  /// A reader re-checks the epoch after counting itself (else a flip in between could miss it).
-  struct HostReaders {
-    std::atomic<std::uint64_t> epoch{0};
-    std::atomic<std::uint64_t> count[2] = {0, 0};
-  };
-  struct FastReader {
-    explicit FastReader(HostReaders& r) {
-      for (;;) {
-        const std::uint64_t e = r.epoch.load(std::memory_order_seq_cst);
-        c_ = &r.count[e & 1];
-        c_->fetch_add(1, std::memory_order_seq_cst);
-        if (r.epoch.load(std::memory_order_seq_cst) == e) return;
-        c_->fetch_sub(1, std::memory_order_release);
-      }
-    }
-    ~FastReader() { c_->fetch_sub(1, std::memory_order_release); }
-    FastReader(const FastReader&) = delete;
-    FastReader& operator=(const FastReader&) = delete;
-    std::atomic<std::uint64_t>* c_ = nullptr;
-  };
+  /// Host fast path (try_send/try_receive): no lock; the kernel it finds stays valid while the caller
+  /// is in a HostReadSection, because whoever unpublishes a kernel calls HostReaders::synchronize()
+  /// before freeing it.
   CpuKernel* fast_find(KernelId id) const {
     return id < kMaxKernels ? table_[id].load(std::memory_order_seq_cst) : nullptr;
   }
@@ -238,7 +219,6 @@ class CpuRuntime final : public RingKernelRuntime {
   void terminate_locked(CpuKernel& k);
   void dead_letter_leftovers(CpuKernel& k);
   Worker* pick_worker(std::uint32_t device, int pinned_worker);
-  void wait_host_readers() const;
 
   CpuRuntimeConfig cfg_;
   Broker broker_;
@@ -246,7 +226,6 @@ class CpuRuntime final : public RingKernelRuntime {
   mutable std::shared_mutex mutex_;  // kernels_, by_name_: shared for host calls, exclusive to change
   std::vector<std::unique_ptr<CpuKernel>> kernels_;  // indexed by KernelId; owns the kernels
   std::unique_ptr<std::atomic<CpuKernel*>[]> table_{new std::atomic<CpuKernel*>[kMaxKernels]()};  // lock-free mirror
-  alignas(kCacheLine) mutable HostReaders fast_readers_;
   std::map<std::string, KernelId> by_name_;
   std::vector<KernelId> free_ids_;
   std::uint32_t launch_generation_ = 0;
