@@ -286,6 +286,7 @@ SendStatus CpuRuntime::try_send(KernelId kernel, Slot& message) {
   if (k == nullptr) return SendStatus::UnknownKernel;
   if (k->moving.load(std::memory_order_seq_cst)) return SendStatus::Full;  // migrating: retry
   if (message.header.payload_size > Slot::kPayloadCapacity) return SendStatus::TooLarge;
+  k->input->prepare_enqueue(message.header.payload_size);  // overlaps the stamping below
   if (message.header.message_id.is_nil()) message.header.message_id = new_message_id();
   message.header.source_kernel = kHostKernel;
   message.header.dest_kernel = kernel;
