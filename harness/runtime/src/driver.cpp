@@ -537,6 +537,17 @@ scenario::Scenario validate_scenario(const std::filesystem::path& path, const st
 
 namespace {
 
+#if RK_HAVE_MPI
+/// The process's MPI environment: made by the first run under an MPI launcher, finalised when the
+/// process exits, after main() has returned. MPI_Finalize waits for every rank, so no rank can leave
+/// (and have the launcher tear the job down, which cut off rank 0's stderr now and then) before
+/// rank 0 has written its last words: the error or the summary.
+mpi::Environment* process_environment() {
+  static const std::unique_ptr<mpi::Environment> env = std::make_unique<mpi::Environment>();
+  return env.get();
+}
+#endif
+
 /// The processes of a run: one (no MPI launcher) or the ranks of an MPI job. Collective calls are no-ops
 /// for a single process.
 class Cluster {
@@ -544,7 +555,7 @@ class Cluster {
   Cluster() {
 #if RK_HAVE_MPI
     if (mpi::started_by_mpi_launcher()) {
-      env_ = std::make_unique<mpi::Environment>();
+      env_ = process_environment();
       rank_ = env_->rank();
       size_ = env_->size();
     }
@@ -584,7 +595,7 @@ class Cluster {
 
  private:
 #if RK_HAVE_MPI
-  std::unique_ptr<mpi::Environment> env_;
+  mpi::Environment* env_ = nullptr;
 #endif
   int rank_ = 0;
   int size_ = 1;
