@@ -97,7 +97,7 @@ class PingPong final : public Workload {
     }
     sink.latency(probe_, batch);
     ctl.progress(completed_, plan.iterations);
-    // A run shorter than one block (or one stopped early) still gets its baseline, after it.
+    // A run shorter than one block (or cut short by a failed round trip) still gets a baseline, after it.
     if (baseline_ && baseline_ns_.empty() && !ctl.stop_requested())
       baseline_block(rt, ctl, sink, std::min(baseline_samples_, std::max<std::uint64_t>(completed_, 1000)));
   }
