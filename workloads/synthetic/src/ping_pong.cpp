@@ -140,7 +140,9 @@ class PingPong final : public Workload {
 
  private:
   bool round_trip(RingKernelRuntime& rt, std::uint64_t seq) {
-    Slot s{};
+    // One request slot for the whole run: zeroing a fresh 256-byte slot would be timed with the round trip.
+    Slot& s = request_;
+    s.header.message_id = {};  // nil: the runtime gives every send a fresh id
     s.header.priority = priority::kNormal;
     s.header.type_id = Ping::kTypeId;
     s.header.payload_size = static_cast<std::uint16_t>(payload_bytes_);
@@ -194,6 +196,7 @@ class PingPong final : public Workload {
   std::string echo_name_;
   std::string probe_;
   std::vector<std::uint64_t> samples_, baseline_ns_;
+  Slot request_{};
   std::uint64_t completed_ = 0, wrong_ = 0, timeouts_ = 0, p50_ = 0, base_p50_ = 0, baseline_blocks_ = 0;
 };
 
