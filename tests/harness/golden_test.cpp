@@ -137,6 +137,7 @@ TEST(Golden, PingPong) {
   EXPECT_EQ(r.u64_attr("/workloads/ping_pong", "p50_ns"), r.u64_attr("/latency/round_trip/samples_ns", "p50_ns"));
   EXPECT_TRUE(r.has_attr("/workloads/ping_pong", "baseline_p50_ns"));
   EXPECT_EQ(r.i64_attr("/workloads/ping_pong", "baseline_blocks"), 1);  // shorter than a block: after it
+  EXPECT_EQ(r.length("/workloads/ping_pong/blocks"), 1u);
 }
 
 // A run of several blocks: bounces are taken in blocks of baseline_block between blocks of as many
@@ -151,6 +152,7 @@ TEST(Golden, PingPongInterleavedBaseline) {
   EXPECT_EQ(check_latency(r, "atomic_bounce"), 1000u);
   EXPECT_EQ(r.i64_attr("/workloads/ping_pong", "baseline_blocks"), 2);
   EXPECT_EQ(r.i64_attr("/workloads/ping_pong", "round_trips"), 1100);
+  EXPECT_EQ(r.length("/workloads/ping_pong/blocks"), 2u);  // one row per block pair
 }
 
 TEST(Golden, Pipeline) {

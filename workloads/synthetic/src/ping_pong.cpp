@@ -3,7 +3,10 @@
 // result is reported as a ratio to a baseline taken on the same machine at the same moment: the two
 // are measured in alternating blocks, so a machine whose speed drifts during the run (a VM whose
 // virtual CPUs move between physical cores) weighs on both alike.
+#include <algorithm>
 #include <atomic>
+#include <cstddef>
+#include <cstdio>
 #include <cstring>
 #include <thread>
 
@@ -102,6 +105,14 @@ class PingPong final : public Workload {
       baseline_block(rt, ctl, sink, std::min(baseline_samples_, std::max<std::uint64_t>(completed_, 1000)));
   }
 
+  /// One row per block of round trips with the bounce block measured right after it: how the ratio
+  /// moves during a run (on a VM whose cores' distance changes, by a factor of two or more).
+  struct BlockRow {
+    std::uint64_t round_trip_p50_ns;
+    std::uint64_t atomic_bounce_p50_ns;
+    double ratio;
+  };
+
   Verification verify() override {
     Verification v;
     v.check(completed_ > 0, "no round trip completed");
@@ -122,6 +133,15 @@ class PingPong final : public Workload {
         v.figures.emplace_back("p50 / atomic_bounce p50", buf);
       }
     }
+    if (blocks_.size() > 1) {
+      std::vector<double> r;
+      for (const BlockRow& b : blocks_) r.push_back(b.ratio);
+      std::sort(r.begin(), r.end());
+      char buf[96];
+      std::snprintf(buf, sizeof buf, "%.2fx to %.2fx, median %.2fx (%zu blocks)", r.front(), r.back(), r[r.size() / 2],
+                    r.size());
+      v.figures.emplace_back("per-block p50 ratio", buf);
+    }
     return v;
   }
 
@@ -135,6 +155,15 @@ class PingPong final : public Workload {
       sink.attr("baseline_p50_ns", static_cast<std::int64_t>(base_p50_));
       sink.attr("baseline_blocks", static_cast<std::int64_t>(baseline_blocks_));
       sink.attr("p50_ratio_to_baseline", static_cast<double>(p50_) / static_cast<double>(base_p50_));
+    }
+    if (!blocks_.empty()) {
+      using T = ResultSink::ColumnType;
+      const std::vector<ResultSink::Column> cols = {
+          {"round_trip_p50_ns", offsetof(BlockRow, round_trip_p50_ns), T::U64},
+          {"atomic_bounce_p50_ns", offsetof(BlockRow, atomic_bounce_p50_ns), T::U64},
+          {"ratio", offsetof(BlockRow, ratio), T::F64},
+      };
+      sink.write_table("blocks", cols, sizeof(BlockRow), blocks_.data(), blocks_.size());
     }
   }
 
@@ -182,6 +211,12 @@ class PingPong final : public Workload {
     sink.latency("atomic_bounce", block);
     baseline_ns_.insert(baseline_ns_.end(), block.begin(), block.end());
     ++baseline_blocks_;
+    if (!block.empty() && samples_.size() > block_start_) {
+      const std::vector<std::uint64_t> mine(samples_.begin() + static_cast<std::ptrdiff_t>(block_start_), samples_.end());
+      const std::uint64_t a = percentile(mine, 0.50), b = percentile(block, 0.50);
+      blocks_.push_back({a, b, b ? static_cast<double>(a) / static_cast<double>(b) : 0.0});
+    }
+    block_start_ = samples_.size();
     return !ctl.stop_requested();
   }
 
@@ -197,6 +232,8 @@ class PingPong final : public Workload {
   std::string probe_;
   std::vector<std::uint64_t> samples_, baseline_ns_;
   Slot request_{};
+  std::vector<BlockRow> blocks_;
+  std::size_t block_start_ = 0;  // where the current block of round trips starts in samples_
   std::uint64_t completed_ = 0, wrong_ = 0, timeouts_ = 0, p50_ = 0, base_p50_ = 0, baseline_blocks_ = 0;
 };
 
