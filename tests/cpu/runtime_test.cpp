@@ -580,6 +580,44 @@ TEST(CpuRuntime, IdleHookSendsHeldBackMessages) {
   EXPECT_EQ(delivered_after_sink_starts<HoldingForwarder>(), 2u);
 }
 
+/// Host threads sending to and receiving from the very kernel that is terminated and launched again
+/// (its id reused) while they run: terminate() frees the kernel only once no host call can still hold
+/// it (HostReaders). A use after free here is what the sanitizer builds would report; the test also
+/// checks that messages got through between the cycles.
+TEST(CpuRuntime, TerminateWhileHostThreadsUseThatVeryKernel) {
+  CpuRuntime rt({.workers = 1});
+  rt.register_kernel_type<Echo>("echo");
+  const rk::KernelId id = rt.launch("churn", {}, {}, opts("echo"));
+  rt.activate("churn");
+  std::atomic<bool> stop{false};
+  std::atomic<std::uint64_t> sent{0}, received{0};
+  std::vector<std::thread> hammers;
+  for (int t = 0; t < 2; ++t)
+    hammers.emplace_back([&] {
+      rk::Slot s{}, r;
+      while (!stop.load(std::memory_order_relaxed)) {
+        s.header.message_id = {};
+        if (rt.try_send(id, s) == rk::SendStatus::Ok) sent.fetch_add(1, std::memory_order_relaxed);
+        try {
+          if (rt.try_receive(id, r) == rk::QueueStatus::Ok) received.fetch_add(1, std::memory_order_relaxed);
+        } catch (const rk::RuntimeError&) {
+          // between terminate() and the next launch the id is unknown
+        }
+      }
+    });
+  for (int i = 0; i < 100; ++i) {
+    std::this_thread::sleep_for(200us);
+    rt.terminate("churn");
+    ASSERT_EQ(rt.launch("churn", {}, {}, opts("echo")), id);  // the freed id comes back
+    rt.activate("churn");
+  }
+  stop = true;
+  for (auto& h : hammers) h.join();
+  EXPECT_GT(sent.load(), 0u);
+  EXPECT_GT(received.load(), 0u);
+  rt.shutdown();
+}
+
 /// Host threads that never stop sending and receiving must not keep terminate() (which waits until no
 /// host call can still hold the kernel it unpublishes) from finishing: kernels come and go among them.
 TEST(CpuRuntime, TerminateFinishesWhileHostThreadsHammer) {
