@@ -56,6 +56,16 @@ struct RingOptions {
   bool track_latency = false;
 };
 
+#if !RK_DEVICE_CODE && defined(__x86_64__)
+/// Whether this CPU has PREFETCHW (CPUID 0x80000001, ECX bit 8: every x86-64 CPU from Intel Broadwell
+/// and AMD K8 on), read once at start-up; the ring's ownership hint is skipped without it.
+inline const bool kCpuHasPrefetchw = [] {
+  unsigned a = 0x80000001u, b = 0, c = 0, d = 0;
+  asm volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+  return ((c >> 8) & 1u) != 0;
+}();
+#endif
+
 inline constexpr std::uint32_t kMinRingCapacity = 2;
 inline constexpr std::uint32_t kMaxRingCapacity = 1u << 24;
 inline constexpr std::uint32_t kLatencySampleMask = 63;
@@ -258,9 +268,10 @@ class RingBase {
   /// the producer does before enqueueing (stamping the message) instead of following it. The consumer
   /// polls that very line, so without this the first store of the enqueue waits for the transfer.
   RK_HOST_DEVICE RK_FORCEINLINE void prepare_enqueue(std::uint32_t payload_bytes) const {
-#if !RK_DEVICE_CODE && (defined(__x86_64__) || defined(__i386__))
+#if !RK_DEVICE_CODE && defined(__x86_64__)
+    if (!kCpuHasPrefetchw) return;
     const char* c = reinterpret_cast<const char*>(&cells_[atomics::load_relaxed(st_->tail) & mask_]);
-    asm volatile("prefetchw (%0)" ::"r"(c));  // PREFETCHW: a no-op on x86 CPUs without it
+    asm volatile("prefetchw (%0)" ::"r"(c));
     if (sizeof(Cell) > kCacheLine && payload_bytes > 0) asm volatile("prefetchw (%0)" ::"r"(c + kCacheLine));
 #else
     (void)payload_bytes;
