@@ -12,6 +12,7 @@ namespace rk::harness_test {
 namespace {
 
 using record::ResultsReader;
+using record::Table;
 
 /// Runs a shipped scenario to completion and checks what every results file must hold.
 struct GoldenRun {
@@ -44,7 +45,7 @@ void check_common(const GoldenRun& run, const std::string& scenario_name, const 
 
   ResultsReader r(run.output);
   EXPECT_EQ(r.string_attr("/", "format"), "ringkernel-results");
-  EXPECT_EQ(r.string_attr("/", "format_version"), "1.1");
+  EXPECT_EQ(r.string_attr("/", "format_version"), "1.2");
   EXPECT_EQ(r.string_attr("/", "status"), "complete");
   EXPECT_FALSE(r.has_attr("/", "error")) << r.string_attr("/", "error");
   const std::string yaml = r.string_attr("/", "scenario");
@@ -118,6 +119,19 @@ void check_throughput(const ResultsReader& r, const std::string& probe) {
   EXPECT_GT(r.f64_attr(g, "messages_per_second"), 0.0) << g;
 }
 
+struct BounceLineRow {
+  std::uint32_t line = 0;
+  std::uint64_t p50_ns = 0;
+  std::uint64_t samples = 0;
+};
+
+std::vector<BounceLineRow> read_bounce_lines(const ResultsReader& r) {
+  return r.read_table("/workloads/ping_pong/bounce_lines", Table<BounceLineRow>{}
+                                                               .add("line", &BounceLineRow::line)
+                                                               .add("p50_ns", &BounceLineRow::p50_ns)
+                                                               .add("samples", &BounceLineRow::samples));
+}
+
 TEST(Golden, PingPong) {
   GoldenRun run("ping_pong", {"iterations=500", "warmup=0s"}, /*quiet=*/false);
   ASSERT_NO_FATAL_FAILURE(check_common(run, "ping_pong", "iterations: 500"));
@@ -138,6 +152,12 @@ TEST(Golden, PingPong) {
   EXPECT_TRUE(r.has_attr("/workloads/ping_pong", "baseline_p50_ns"));
   EXPECT_EQ(r.i64_attr("/workloads/ping_pong", "baseline_blocks"), 1);  // shorter than a block: after it
   EXPECT_EQ(r.length("/workloads/ping_pong/blocks"), 1u);
+  // The baseline's 1,000 bounces (at least that many after a short run) shared among 64 lines.
+  EXPECT_EQ(r.i64_attr("/workloads/ping_pong", "baseline_lines"), 64);
+  EXPECT_EQ(r.length("/workloads/ping_pong/bounce_lines"), 64u);
+  std::uint64_t total = 0;
+  for (const BounceLineRow& row : read_bounce_lines(r)) total += row.samples;
+  EXPECT_EQ(total, r.u64_attr("/latency/atomic_bounce/samples_ns", "count"));
 }
 
 // A run of several blocks: bounces are taken in blocks of baseline_block between blocks of as many
@@ -145,7 +165,7 @@ TEST(Golden, PingPong) {
 // the 1,000th); the round trips keep their count.
 TEST(Golden, PingPongInterleavedBaseline) {
   GoldenRun run("ping_pong", {"iterations=1100", "warmup=0s", "workload.baseline_samples=1000",
-                              "workload.baseline_block=500"});
+                              "workload.baseline_block=500", "workload.baseline_lines=4"});
   ASSERT_NO_FATAL_FAILURE(check_common(run, "ping_pong", "iterations: 1100"));
   ResultsReader r(run.output);
   EXPECT_EQ(check_latency(r, "round_trip"), 1100u);
@@ -153,6 +173,15 @@ TEST(Golden, PingPongInterleavedBaseline) {
   EXPECT_EQ(r.i64_attr("/workloads/ping_pong", "baseline_blocks"), 2);
   EXPECT_EQ(r.i64_attr("/workloads/ping_pong", "round_trips"), 1100);
   EXPECT_EQ(r.length("/workloads/ping_pong/blocks"), 2u);  // one row per block pair
+  // Each block's 500 bounces are shared evenly among the 4 lines: 250 each over the run.
+  EXPECT_EQ(r.i64_attr("/workloads/ping_pong", "baseline_lines"), 4);
+  const auto lines = read_bounce_lines(r);
+  ASSERT_EQ(lines.size(), 4u);
+  for (std::uint32_t i = 0; i < 4; ++i) {
+    EXPECT_EQ(lines[i].line, i);
+    EXPECT_EQ(lines[i].samples, 250u);
+    EXPECT_GT(lines[i].p50_ns, 0u);
+  }
 }
 
 TEST(Golden, Pipeline) {

@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdio>
 #include <cstring>
+#include <new>
 #include <thread>
 
 #include "driver_util.hpp"
@@ -17,32 +18,80 @@ namespace rk::workloads::synthetic {
 
 using namespace detail;
 
-std::vector<std::uint64_t> atomic_bounce_round_trips(std::uint64_t samples, const std::function<bool()>& stop) {
-  alignas(64) std::atomic<std::uint64_t> word{0};
-  std::atomic<bool> quit{false};
-  std::thread partner([&] {
+namespace {
+constexpr std::size_t kPage = 4096;
+constexpr int kBounceSwitchWarmup = 16;  // unrecorded bounces after the partner moves to another line
+}  // namespace
+
+BounceLines::BounceLines(std::uint32_t count)
+    : pages_(static_cast<std::byte*>(::operator new(std::size_t{count} * kPage, std::align_val_t{kPage}))),
+      count_(count) {
+  for (std::uint32_t i = 0; i < count_; ++i) new (&line(i)) std::atomic<std::uint64_t>(0);
+}
+
+std::atomic<std::uint64_t>& BounceLines::line(std::uint32_t i) const {
+  // Line i of page i (modulo the 64 lines of a page): different pages and different offsets.
+  return *reinterpret_cast<std::atomic<std::uint64_t>*>(pages_.get() + std::size_t{i} * kPage +
+                                                        std::size_t{i % (kPage / 64)} * 64);
+}
+
+void BounceLines::PageDeleter::operator()(std::byte* p) const { ::operator delete(p, std::align_val_t{kPage}); }
+
+std::vector<std::uint64_t> atomic_bounce_round_trips(std::uint64_t samples, const std::function<bool()>& stop,
+                                                     const BounceLines& lines,
+                                                     std::vector<std::vector<std::uint64_t>>* per_line) {
+  // The partner answers on the line `current` points at; both flags have a line of their own.
+  struct alignas(64) Shared {
+    std::atomic<std::atomic<std::uint64_t>*> current{nullptr};
+    std::atomic<bool> quit{false};
+  } shared;
+  std::thread partner([&shared] {
+    std::atomic<std::uint64_t>* word = nullptr;
     std::uint64_t answered = 0;
-    while (!quit.load(std::memory_order_relaxed)) {
-      const std::uint64_t v = word.load(std::memory_order_acquire);
+    while (!shared.quit.load(std::memory_order_relaxed)) {
+      std::atomic<std::uint64_t>* now = shared.current.load(std::memory_order_acquire);
+      if (now != word) {
+        word = now;
+        answered = 0;  // a line at rest holds an even value: nothing to answer until it turns odd
+      }
+      if (word == nullptr) continue;
+      const std::uint64_t v = word->load(std::memory_order_acquire);
       if (v != answered && (v & 1)) {
         answered = v + 1;
-        word.store(answered, std::memory_order_release);
+        word->store(answered, std::memory_order_release);
       }
     }
   });
-  std::vector<std::uint64_t> out;
-  out.reserve(samples);
-  std::uint64_t v = 0;
-  for (std::uint64_t i = 0; i < samples; ++i) {
-    if ((i & 1023) == 0 && stop && stop()) break;
+  auto bounce = [](std::atomic<std::uint64_t>& word) {
+    const std::uint64_t v = word.load(std::memory_order_relaxed) + 1;  // only this thread writes odd values
     const auto t0 = Clock::now();
-    word.store(++v, std::memory_order_release);
+    word.store(v, std::memory_order_release);
     while (word.load(std::memory_order_acquire) != v + 1) {
     }
-    ++v;
-    out.push_back(ns_since(t0));
+    return ns_since(t0);
+  };
+  std::vector<std::uint64_t> out;
+  out.reserve(samples);
+  const std::uint32_t n_lines = lines.count();
+  for (std::uint32_t l = 0; l < n_lines && out.size() < samples; ++l) {
+    // Share the samples evenly: line l takes its part of what is left.
+    const std::uint64_t mine = (samples - out.size() + (n_lines - l) - 1) / (n_lines - l);
+    std::atomic<std::uint64_t>& word = lines.line(l);
+    shared.current.store(&word, std::memory_order_release);
+    for (int i = 0; i < kBounceSwitchWarmup; ++i) bounce(word);
+    bool stopped = false;
+    for (std::uint64_t i = 0; i < mine; ++i) {
+      if ((out.size() & 1023) == 0 && stop && stop()) {
+        stopped = true;
+        break;
+      }
+      const std::uint64_t ns = bounce(word);
+      out.push_back(ns);
+      if (per_line) (*per_line)[l].push_back(ns);
+    }
+    if (stopped) break;
   }
-  quit = true;
+  shared.quit = true;
   partner.join();
   return out;
 }
@@ -59,6 +108,11 @@ class PingPong final : public Workload {
     baseline_ = params.get_bool("baseline", true);
     baseline_samples_ = static_cast<std::uint64_t>(params.get_int("baseline_samples", 200000, 1000, 100000000));
     baseline_block_ = static_cast<std::uint64_t>(params.get_int("baseline_block", 10000, 100, 100000000));
+    const auto n_lines = static_cast<std::uint32_t>(params.get_int("baseline_lines", 64, 1, 4096));
+    if (baseline_) {
+      lines_ = std::make_unique<BounceLines>(n_lines);
+      per_line_.assign(n_lines, {});
+    }
     const auto echoes = topo.of_type("echo");
     if (echoes.empty()) params.fail("", "ping_pong needs a kernel of type 'echo'");
     echo_ = echoes.front()->id;
@@ -113,6 +167,13 @@ class PingPong final : public Workload {
     double ratio;
   };
 
+  /// One row per bounce line: the p50 of the bounces taken on it over the whole run.
+  struct LineRow {
+    std::uint32_t line;
+    std::uint64_t p50_ns;
+    std::uint64_t samples;
+  };
+
   Verification verify() override {
     Verification v;
     v.check(completed_ > 0, "no round trip completed");
@@ -131,6 +192,18 @@ class PingPong final : public Workload {
         char buf[32];
         std::snprintf(buf, sizeof buf, "%.2fx", static_cast<double>(p50_) / static_cast<double>(base_p50_));
         v.figures.emplace_back("p50 / atomic_bounce p50", buf);
+      }
+      line_rows_.clear();
+      std::vector<std::uint64_t> p50s;
+      for (std::size_t l = 0; l < per_line_.size(); ++l) {
+        if (per_line_[l].empty()) continue;
+        line_rows_.push_back({static_cast<std::uint32_t>(l), percentile(per_line_[l], 0.50), per_line_[l].size()});
+        p50s.push_back(line_rows_.back().p50_ns);
+      }
+      if (p50s.size() > 1) {
+        std::sort(p50s.begin(), p50s.end());
+        v.figures.emplace_back("one-line bounce p50s", fmt_ns(p50s.front()) + " to " + fmt_ns(p50s.back()) + " (" +
+                                                           std::to_string(p50s.size()) + " lines)");
       }
     }
     if (blocks_.size() > 1) {
@@ -154,6 +227,7 @@ class PingPong final : public Workload {
       sink.attr("baseline_probe", std::string("atomic_bounce"));
       sink.attr("baseline_p50_ns", static_cast<std::int64_t>(base_p50_));
       sink.attr("baseline_blocks", static_cast<std::int64_t>(baseline_blocks_));
+      sink.attr("baseline_lines", static_cast<std::int64_t>(per_line_.size()));
       sink.attr("p50_ratio_to_baseline", static_cast<double>(p50_) / static_cast<double>(base_p50_));
     }
     if (!blocks_.empty()) {
@@ -164,6 +238,15 @@ class PingPong final : public Workload {
           {"ratio", offsetof(BlockRow, ratio), T::F64},
       };
       sink.write_table("blocks", cols, sizeof(BlockRow), blocks_.data(), blocks_.size());
+    }
+    if (!line_rows_.empty()) {
+      using T = ResultSink::ColumnType;
+      const std::vector<ResultSink::Column> cols = {
+          {"line", offsetof(LineRow, line), T::U32},
+          {"p50_ns", offsetof(LineRow, p50_ns), T::U64},
+          {"samples", offsetof(LineRow, samples), T::U64},
+      };
+      sink.write_table("bounce_lines", cols, sizeof(LineRow), line_rows_.data(), line_rows_.size());
     }
   }
 
@@ -206,7 +289,7 @@ class PingPong final : public Workload {
   bool baseline_block(RingKernelRuntime& rt, RunControl& ctl, ResultSink& sink, std::uint64_t n) {
     rt.deactivate(echo_name_);
     const auto block = atomic_bounce_round_trips(std::min(n, baseline_samples_ - std::min(baseline_samples_, baseline_ns_.size())),
-                                                 [&] { return ctl.stop_requested(); });
+                                                 [&] { return ctl.stop_requested(); }, *lines_, &per_line_);
     rt.activate(echo_name_);
     sink.latency("atomic_bounce", block);
     baseline_ns_.insert(baseline_ns_.end(), block.begin(), block.end());
@@ -233,6 +316,9 @@ class PingPong final : public Workload {
   std::vector<std::uint64_t> samples_, baseline_ns_;
   Slot request_{};
   std::vector<BlockRow> blocks_;
+  std::unique_ptr<BounceLines> lines_;
+  std::vector<std::vector<std::uint64_t>> per_line_;  // each bounce line's samples
+  std::vector<LineRow> line_rows_;
   std::size_t block_start_ = 0;  // where the current block of round trips starts in samples_
   std::uint64_t completed_ = 0, wrong_ = 0, timeouts_ = 0, p50_ = 0, base_p50_ = 0, baseline_blocks_ = 0;
 };
