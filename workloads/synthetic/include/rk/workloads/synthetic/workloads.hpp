@@ -33,7 +33,8 @@ class BounceLines {
 /// slice the line maps to: on the 2-core development VM the p50 of one line ranges from 216 to 451 ns
 /// over 64 lines, the same for a given line every time. So the samples are shared evenly among the
 /// lines of `lines`, one atomic at a time (a few unrecorded bounces after each switch), like the slots
-/// of a ring. Returns up to `samples` round-trip times in ns (fewer when `stop()` becomes true);
+/// of a ring (ping_pong compares its round trip with the mean of the lines' p50s). Returns up to
+/// `samples` round-trip times in ns (fewer when `stop()` becomes true);
 /// `per_line` (when given, `lines.count()` long) receives each line's samples too.
 std::vector<std::uint64_t> atomic_bounce_round_trips(std::uint64_t samples, const std::function<bool()>& stop,
                                                      const BounceLines& lines,
