@@ -150,6 +150,16 @@ TEST(Golden, PingPong) {
   EXPECT_EQ(r.string_attr("/workloads/ping_pong", "probe"), "round_trip");
   EXPECT_EQ(r.u64_attr("/workloads/ping_pong", "p50_ns"), r.u64_attr("/latency/round_trip/samples_ns", "p50_ns"));
   EXPECT_TRUE(r.has_attr("/workloads/ping_pong", "baseline_p50_ns"));
+  EXPECT_EQ(r.u64_attr("/workloads/ping_pong", "baseline_p50_ns"), r.u64_attr("/latency/atomic_bounce/samples_ns", "p50_ns"));
+  // The summary's baseline: the mean of the per-line p50s in the table.
+  double mean = 0;
+  const auto rows = read_bounce_lines(r);
+  for (const BounceLineRow& row : rows) mean += static_cast<double>(row.p50_ns) / static_cast<double>(rows.size());
+  EXPECT_NEAR(static_cast<double>(r.u64_attr("/workloads/ping_pong", "baseline_line_mean_p50_ns")), mean, 0.51);
+  EXPECT_NEAR(r.f64_attr("/workloads/ping_pong", "p50_ratio_to_line_mean"),
+              static_cast<double>(r.u64_attr("/workloads/ping_pong", "p50_ns")) /
+                  static_cast<double>(r.u64_attr("/workloads/ping_pong", "baseline_line_mean_p50_ns")),
+              1e-9);
   EXPECT_EQ(r.i64_attr("/workloads/ping_pong", "baseline_blocks"), 1);  // shorter than a block: after it
   EXPECT_EQ(r.length("/workloads/ping_pong/blocks"), 1u);
   // The baseline's 1,000 bounces (at least that many after a short run) shared among 64 lines.

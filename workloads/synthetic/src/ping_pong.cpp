@@ -178,8 +178,10 @@ class PingPong final : public Workload {
   /// moves during a run (on a VM whose cores' distance changes, by a factor of two or more).
   struct BlockRow {
     std::uint64_t round_trip_p50_ns;
-    std::uint64_t atomic_bounce_p50_ns;
-    double ratio;
+    std::uint64_t atomic_bounce_p50_ns;            // all the block's bounces pooled
+    double ratio;                                  // to the pooled p50
+    std::uint64_t atomic_bounce_line_mean_p50_ns;  // the mean of the lines' p50s in the block
+    double line_mean_ratio;                        // to that mean: what the summary reports
   };
 
   /// One row per bounce line: the p50 of the bounces taken on it over the whole run.
@@ -208,11 +210,13 @@ class PingPong final : public Workload {
         line_rows_.push_back({static_cast<std::uint32_t>(l), percentile(per_line_[l], 0.50), per_line_[l].size()});
         p50s.push_back(line_rows_.back().p50_ns);
       }
+      pooled_p50_ = percentile(baseline_ns_, 0.50);
       base_p50_ = mean_of_line_p50s(per_line_);
       std::sort(p50s.begin(), p50s.end());
       v.figures.emplace_back("atomic_bounce p50", fmt_ns(base_p50_) + (p50s.size() > 1
                                                       ? "  (mean of " + std::to_string(p50s.size()) + " lines' p50s, " +
-                                                            fmt_ns(p50s.front()) + " to " + fmt_ns(p50s.back()) + ")"
+                                                            fmt_ns(p50s.front()) + " to " + fmt_ns(p50s.back()) +
+                                                            "; all pooled " + fmt_ns(pooled_p50_) + ")"
                                                       : std::string()));
       if (base_p50_ && p50_) {
         char buf[32];
@@ -222,7 +226,7 @@ class PingPong final : public Workload {
     }
     if (blocks_.size() > 1) {
       std::vector<double> r;
-      for (const BlockRow& b : blocks_) r.push_back(b.ratio);
+      for (const BlockRow& b : blocks_) r.push_back(b.line_mean_ratio);
       std::sort(r.begin(), r.end());
       char buf[96];
       std::snprintf(buf, sizeof buf, "%.2fx to %.2fx, median %.2fx (%zu blocks)", r.front(), r.back(), r[r.size() / 2],
@@ -237,12 +241,14 @@ class PingPong final : public Workload {
     sink.attr("payload_bytes", static_cast<std::int64_t>(payload_bytes_));
     sink.attr("probe", probe_);
     if (p50_) sink.attr("p50_ns", static_cast<std::int64_t>(p50_));
-    if (base_p50_) {
+    if (pooled_p50_ && base_p50_) {
       sink.attr("baseline_probe", std::string("atomic_bounce"));
-      sink.attr("baseline_p50_ns", static_cast<std::int64_t>(base_p50_));
+      sink.attr("baseline_p50_ns", static_cast<std::int64_t>(pooled_p50_));
+      sink.attr("p50_ratio_to_baseline", static_cast<double>(p50_) / static_cast<double>(pooled_p50_));
+      sink.attr("baseline_line_mean_p50_ns", static_cast<std::int64_t>(base_p50_));
+      sink.attr("p50_ratio_to_line_mean", static_cast<double>(p50_) / static_cast<double>(base_p50_));
       sink.attr("baseline_blocks", static_cast<std::int64_t>(baseline_blocks_));
       sink.attr("baseline_lines", static_cast<std::int64_t>(per_line_.size()));
-      sink.attr("p50_ratio_to_baseline", static_cast<double>(p50_) / static_cast<double>(base_p50_));
     }
     if (!blocks_.empty()) {
       using T = ResultSink::ColumnType;
@@ -250,6 +256,8 @@ class PingPong final : public Workload {
           {"round_trip_p50_ns", offsetof(BlockRow, round_trip_p50_ns), T::U64},
           {"atomic_bounce_p50_ns", offsetof(BlockRow, atomic_bounce_p50_ns), T::U64},
           {"ratio", offsetof(BlockRow, ratio), T::F64},
+          {"atomic_bounce_line_mean_p50_ns", offsetof(BlockRow, atomic_bounce_line_mean_p50_ns), T::U64},
+          {"line_mean_ratio", offsetof(BlockRow, line_mean_ratio), T::F64},
       };
       sink.write_table("blocks", cols, sizeof(BlockRow), blocks_.data(), blocks_.size());
     }
@@ -311,8 +319,9 @@ class PingPong final : public Workload {
     ++baseline_blocks_;
     if (!block.empty() && samples_.size() > block_start_) {
       const std::vector<std::uint64_t> mine(samples_.begin() + static_cast<std::ptrdiff_t>(block_start_), samples_.end());
-      const std::uint64_t a = percentile(mine, 0.50), b = mean_of_line_p50s(block_lines);
-      blocks_.push_back({a, b, b ? static_cast<double>(a) / static_cast<double>(b) : 0.0});
+      const std::uint64_t a = percentile(mine, 0.50), b = percentile(block, 0.50), m = mean_of_line_p50s(block_lines);
+      auto ratio = [a](std::uint64_t base) { return base ? static_cast<double>(a) / static_cast<double>(base) : 0.0; };
+      blocks_.push_back({a, b, ratio(b), m, ratio(m)});
     }
     for (std::size_t l = 0; l < block_lines.size(); ++l)
       per_line_[l].insert(per_line_[l].end(), block_lines[l].begin(), block_lines[l].end());
@@ -337,7 +346,8 @@ class PingPong final : public Workload {
   std::vector<std::vector<std::uint64_t>> per_line_;  // each bounce line's samples
   std::vector<LineRow> line_rows_;
   std::size_t block_start_ = 0;  // where the current block of round trips starts in samples_
-  std::uint64_t completed_ = 0, wrong_ = 0, timeouts_ = 0, p50_ = 0, base_p50_ = 0, baseline_blocks_ = 0;
+  std::uint64_t completed_ = 0, wrong_ = 0, timeouts_ = 0, p50_ = 0, base_p50_ = 0, pooled_p50_ = 0,
+                baseline_blocks_ = 0;
 };
 
 }  // namespace
