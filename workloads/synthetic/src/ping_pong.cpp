@@ -98,19 +98,22 @@ std::vector<std::uint64_t> atomic_bounce_round_trips(std::uint64_t samples, cons
 
 namespace {
 
-/// The baseline: the mean of the bounce lines' p50s. A line's p50 depends on the cache slice it maps to
-/// (on the development VM two groups, ~210 and ~360 ns), so the p50 of all bounces pooled jumps between
-/// the groups with the share of fast lines a run happens to get; the mean of the lines' p50s moves with
-/// that share smoothly, as the average cost of the many lines a ring's slots use does.
-std::uint64_t mean_of_line_p50s(const std::vector<std::vector<std::uint64_t>>& per_line) {
+/// The baseline is `mean_of(line_p50s(...))`, the mean of the bounce lines' p50s. A line's p50 depends
+/// on the cache slice it maps to (on the development VM two groups, ~210 and ~360 ns), so the p50 of all
+/// bounces pooled jumps between the groups with the share of fast lines a run happens to get; the mean
+/// of the lines' p50s moves with that share smoothly, as the average cost of a ring's many lines does.
+std::uint64_t mean_of(const std::vector<std::uint64_t>& values) {
   double sum = 0;
-  std::size_t n = 0;
-  for (const auto& line : per_line) {
-    if (line.empty()) continue;
-    sum += static_cast<double>(percentile(line, 0.50));
-    ++n;
-  }
-  return n ? static_cast<std::uint64_t>(sum / static_cast<double>(n) + 0.5) : 0;
+  for (std::uint64_t v : values) sum += static_cast<double>(v);
+  return values.empty() ? 0 : static_cast<std::uint64_t>(sum / static_cast<double>(values.size()) + 0.5);
+}
+
+/// The p50 of each line that has samples, in line order.
+std::vector<std::uint64_t> line_p50s(const std::vector<std::vector<std::uint64_t>>& per_line) {
+  std::vector<std::uint64_t> out;
+  for (const auto& line : per_line)
+    if (!line.empty()) out.push_back(percentile(line, 0.50));
+  return out;
 }
 
 class PingPong final : public Workload {
@@ -203,15 +206,12 @@ class PingPong final : public Workload {
       v.figures.emplace_back(probe_ + " p99", fmt_ns(percentile(samples_, 0.99)));
     }
     if (!baseline_ns_.empty()) {
+      std::vector<std::uint64_t> p50s = line_p50s(per_line_);
       line_rows_.clear();
-      std::vector<std::uint64_t> p50s;
-      for (std::size_t l = 0; l < per_line_.size(); ++l) {
-        if (per_line_[l].empty()) continue;
-        line_rows_.push_back({static_cast<std::uint32_t>(l), percentile(per_line_[l], 0.50), per_line_[l].size()});
-        p50s.push_back(line_rows_.back().p50_ns);
-      }
+      for (std::size_t l = 0, row = 0; l < per_line_.size(); ++l)
+        if (!per_line_[l].empty()) line_rows_.push_back({static_cast<std::uint32_t>(l), p50s[row++], per_line_[l].size()});
       pooled_p50_ = percentile(baseline_ns_, 0.50);
-      base_p50_ = mean_of_line_p50s(per_line_);
+      base_p50_ = mean_of(p50s);
       std::sort(p50s.begin(), p50s.end());
       v.figures.emplace_back("atomic_bounce p50", fmt_ns(base_p50_) + (p50s.size() > 1
                                                       ? "  (mean of " + std::to_string(p50s.size()) + " lines' p50s, " +
@@ -319,7 +319,7 @@ class PingPong final : public Workload {
     ++baseline_blocks_;
     if (!block.empty() && samples_.size() > block_start_) {
       const std::vector<std::uint64_t> mine(samples_.begin() + static_cast<std::ptrdiff_t>(block_start_), samples_.end());
-      const std::uint64_t a = percentile(mine, 0.50), b = percentile(block, 0.50), m = mean_of_line_p50s(block_lines);
+      const std::uint64_t a = percentile(mine, 0.50), b = percentile(block, 0.50), m = mean_of(line_p50s(block_lines));
       auto ratio = [a](std::uint64_t base) { return base ? static_cast<double>(a) / static_cast<double>(base) : 0.0; };
       blocks_.push_back({a, b, ratio(b), m, ratio(m)});
     }
