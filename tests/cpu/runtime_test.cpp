@@ -376,12 +376,10 @@ TEST(CpuRuntime, NamedBarrierJoinsKernelsOnSameAndOtherWorkers) {
   const std::uint32_t b = rt.create_named_barrier("phase", 4);
   auto o = opts("meet");
   o.params.set("barrier", std::to_string(b));
-  o.worker = 0;
-  rt.launch("a", {}, {}, o);          // single thread, worker 0
-  rt.launch("b", {}, {}, o);          // single thread, same worker as a
-  rt.launch("c", {2, 1, 1}, {8, 1, 1}, o);  // fibers, worker 0
-  o.worker = 1;
-  rt.launch("d", {}, {}, o);          // other worker
+  rt.launch_on_worker("a", {}, {}, o, 0);          // single thread, worker 0
+  rt.launch_on_worker("b", {}, {}, o, 0);          // single thread, same worker as a
+  rt.launch_on_worker("c", {2, 1, 1}, {8, 1, 1}, o, 0);  // fibers, worker 0
+  rt.launch_on_worker("d", {}, {}, o, 1);          // other worker
   Meet::arrived = 0;
   for (const char* k : {"a", "b", "c", "d"}) rt.activate(k);
   for (const char* k : {"a", "b", "c", "d"}) rt.send(k, Ping{0});
@@ -396,10 +394,8 @@ TEST(CpuRuntime, WorkerSleepsWhileItsGroupWaitsOnANamedBarrier) {
   const std::uint32_t b = rt.create_named_barrier("late", 2);
   auto o = opts("meet", rk::IdleStrategy::Adaptive);
   o.params.set("barrier", std::to_string(b));
-  o.worker = 0;
-  rt.launch("group", {2, 1, 1}, {4, 1, 1}, o);  // fibers on worker 0
-  o.worker = 1;
-  rt.launch("late", {}, {}, o);  // the other participant, on worker 1, not sent anything yet
+  rt.launch_on_worker("group", {2, 1, 1}, {4, 1, 1}, o, 0);  // fibers on worker 0
+  rt.launch_on_worker("late", {}, {}, o, 1);  // the other participant, on worker 1, not sent anything yet
   Meet::arrived = 0;
   rt.activate("group");
   rt.activate("late");

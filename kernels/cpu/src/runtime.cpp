@@ -1,6 +1,8 @@
 // CpuRuntime: lifecycle, host send/receive and inspection of ring kernels on the CPU backend.
 #include "rk/cpu/runtime.hpp"
 
+#include "rk/cpu/collective/shared_memory_collective.hpp"
+
 #include <sys/mman.h>
 
 #include <algorithm>
@@ -133,6 +135,11 @@ CpuKernel& CpuRuntime::find_locked(const std::string& name) const {
 }
 
 KernelId CpuRuntime::launch(const std::string& name, Dim3 grid, Dim3 block, const LaunchOptions& opts) {
+  return launch_on_worker(name, grid, block, opts, -1);
+}
+
+KernelId CpuRuntime::launch_on_worker(const std::string& name, Dim3 grid, Dim3 block, const LaunchOptions& opts,
+                                      int worker) {
   if (name.empty()) throw RuntimeError("kernel name must not be empty");
   if (grid.volume() == 0 || block.volume() == 0)
     throw RuntimeError("kernel '" + name + "': grid and block dimensions must be at least 1");
@@ -182,7 +189,7 @@ KernelId CpuRuntime::launch(const std::string& name, Dim3 grid, Dim3 block, cons
     for (std::uint32_t d = 1; d < load.size(); ++d)
       if (load[d] < load[device]) device = d;
   }
-  Worker* w = pick_worker(device, opts.worker);
+  Worker* w = pick_worker(device, worker);
   auto k = std::make_unique<CpuKernel>(*this, name, id, ++launch_generation_, grid, block, opts, device, f->second(opts));
   CpuKernel* raw = k.get();
   kernels_[id] = std::move(k);
@@ -475,6 +482,23 @@ MigrationReport CpuRuntime::migrate(const std::string& name, std::uint32_t to) {
   retired.reset();
   report.duration = std::chrono::steady_clock::now() - t0;
   return report;
+}
+
+namespace {
+/// The CPU backend's device reduction: a shared-memory collective among the simulated devices.
+class SharedMemoryDeviceReduction final : public DeviceReduction {
+ public:
+  explicit SharedMemoryDeviceReduction(std::uint32_t devices) : collective_(devices) {}
+  std::uint32_t participants() const override { return collective_.participants(); }
+  GlobalReduction& participant(std::uint32_t i) override { return collective_.participant(i); }
+
+ private:
+  SharedMemoryCollective collective_;
+};
+}  // namespace
+
+std::unique_ptr<DeviceReduction> CpuRuntime::make_device_reduction() {
+  return std::make_unique<SharedMemoryDeviceReduction>(device_count());
 }
 
 }  // namespace rk::cpu

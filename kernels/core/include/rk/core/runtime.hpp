@@ -5,18 +5,20 @@
 
 #include <charconv>
 #include <chrono>
-#include <thread>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "rk/core/context.hpp"
 #include "rk/core/control_block.hpp"
 #include "rk/core/device.hpp"
+#include "rk/core/hlc.hpp"
 #include "rk/core/message.hpp"
 #include "rk/core/ring.hpp"
 #include "rk/core/uuid.hpp"
@@ -49,10 +51,34 @@ inline std::optional<IdleStrategy> parse_idle_strategy(std::string_view s) {
   return std::nullopt;
 }
 
+/// How a kernel spreads what it sends over its output routes.
+enum class RouteRule : std::uint8_t { Direct, RoundRobin, Hash, Broadcast };
+
+inline const char* to_string(RouteRule r) {
+  switch (r) {
+    case RouteRule::Direct: return "direct";
+    case RouteRule::RoundRobin: return "round_robin";
+    case RouteRule::Hash: return "hash";
+    case RouteRule::Broadcast: return "broadcast";
+  }
+  return "?";
+}
+
+/// A kernel's K2K output routes, as the scenario's `routes` declare them: target kernel ids in scenario
+/// order (a kernel is never its own target) and the rule that spreads messages over them.
+struct KernelRoutes {
+  std::vector<KernelId> outputs;
+  RouteRule rule = RouteRule::Direct;
+  bool to_host = false;  ///< a route from this kernel to the host exists
+};
+
 /// Kernel parameters from a scenario: string values with typed getters (the scenario layer has
-/// already type-checked them; a getter that cannot convert throws RuntimeError naming the key).
+/// already type-checked them; a getter that cannot convert throws RuntimeError naming the key), and the
+/// kernel's routes as data.
 class KernelParams {
  public:
+  const KernelRoutes& routes() const { return routes_; }
+  void set_routes(KernelRoutes routes) { routes_ = std::move(routes); }
   void set(std::string key, std::string value) { values_[std::move(key)] = std::move(value); }
   bool has(const std::string& key) const { return values_.count(key) != 0; }
   std::string get_string(const std::string& key, std::string def = {}) const {
@@ -94,6 +120,7 @@ class KernelParams {
     throw RuntimeError("kernel parameter '" + key + "' = '" + values_.at(key) + "' is not " + what);
   }
   std::map<std::string, std::string> values_;
+  KernelRoutes routes_;
 };
 
 struct LaunchOptions {
@@ -102,7 +129,6 @@ struct LaunchOptions {
   std::uint32_t output_capacity = 1024; ///< power of two
   IdleStrategy idle = IdleStrategy::Adaptive;
   int device = -1;       ///< -1: the backend places it
-  int worker = -1;       ///< CPU backend: pin to a worker thread (-1: least loaded)
   int requested_id = -1; ///< ask for this kernel id (so routes can be set before launch); -1: any
   std::uint32_t max_batch = 64;  ///< messages taken per poll before the worker moves on
   KernelParams params;
@@ -168,12 +194,35 @@ struct DeadLetter {
   SendStatus reason = SendStatus::Ok;
 };
 
+/// Where messages for a kernel that runs in another process go (a transport's outbox, e.g. the MPI bridge).
+class RemoteEndpoint {
+ public:
+  virtual ~RemoteEndpoint() = default;
+  /// Take a stamped message for `target`. Full when there is no room now (the sender retries, as for a
+  /// full input ring); Ok means the endpoint owns delivery from here on.
+  virtual SendStatus forward(KernelId target, const Slot& message) = 0;
+};
+
+class GlobalReduction;
+
+/// A global reduction among a runtime's devices: one participant per device, each handle used by one
+/// thread at a time (see global_reduction.hpp for the determinism rule every implementation follows).
+class DeviceReduction {
+ public:
+  virtual ~DeviceReduction() = default;
+  virtual std::uint32_t participants() const = 0;
+  /// The handle of device `i`; lives as long as this object.
+  virtual GlobalReduction& participant(std::uint32_t i) = 0;
+};
+
 class RingKernelRuntime {
  public:
   virtual ~RingKernelRuntime() = default;
 
   /// Backend identifier ("cpu", "cuda").
   virtual std::string_view backend_name() const = 0;
+  /// The kernel types registered with this runtime (what launch() accepts).
+  virtual std::vector<std::string> kernel_types() const = 0;
 
   /// Launch a kernel, initially inactive. Throws RuntimeError on a duplicate name, an unknown kernel
   /// type or bad options.
@@ -208,6 +257,25 @@ class RingKernelRuntime {
   /// kernel as Full while it moves and retry). Throws RuntimeError when the backend cannot.
   virtual MigrationReport migrate(const std::string& name, std::uint32_t device) = 0;
 
+  /// A global reduction among this runtime's devices (the CPU backend's shared-memory collective, NCCL on
+  /// GPUs). Throws RuntimeError when the backend has none.
+  virtual std::unique_ptr<DeviceReduction> make_device_reduction() {
+    throw RuntimeError("the " + std::string(backend_name()) + " backend offers no device reduction");
+  }
+
+  // ---- Spanning processes: a transport (the MPI bridge) joins the runtimes of several processes through
+  // these. A backend that cannot span processes keeps the defaults, which throw RuntimeError.
+  /// K2K messages for kernel `id` (one that runs in another process) go to `endpoint`; nullptr removes
+  /// the route. A kernel launched here wins over a remote route for the same id.
+  virtual void set_remote_route(KernelId /*id*/, RemoteEndpoint* /*endpoint*/) { cannot_span("set_remote_route"); }
+  /// Deliver a message its sender has stamped already (it arrived from another process) into the input of
+  /// a kernel of this runtime. Failures are returned, not dead-lettered.
+  virtual SendStatus deliver_stamped(KernelId /*target*/, const Slot& /*message*/) { cannot_span("deliver_stamped"); }
+  /// Keep a message that can never be delivered as a dead letter (counted, returned by drain_dead_letters).
+  virtual void record_dead_letter(const Slot& /*message*/, SendStatus /*reason*/) { cannot_span("record_dead_letter"); }
+  /// The host's hybrid logical clock: it stamps host sends and observes host receives.
+  virtual HlcClock& host_clock() { cannot_span("host_clock"); }
+
   /// Blocking send of a slot: retries while the input ring is full, until `timeout`.
   SendStatus send(KernelId kernel, Slot& message, std::chrono::nanoseconds timeout);
   /// Send a typed message; throws RuntimeError when it cannot be delivered within `timeout`.
@@ -234,6 +302,11 @@ class RingKernelRuntime {
       throw RuntimeError("receive from '" + name + "': message type " + std::to_string(s.header.type_id) +
                          " is not the expected type " + std::to_string(T::kTypeId));
     return out;
+  }
+
+ private:
+  [[noreturn]] void cannot_span(const char* what) const {
+    throw RuntimeError(std::string(what) + ": the " + std::string(backend_name()) + " backend cannot span processes");
   }
 };
 

@@ -83,15 +83,6 @@ class Worker {
   std::thread thread_;
 };
 
-/// Where messages for a kernel that runs in another process go (the MPI bridge's outbox).
-class RemoteEndpoint {
- public:
-  virtual ~RemoteEndpoint() = default;
-  /// Take a stamped message for `target`. Full when there is no room now (the sender retries, as for a
-  /// full input ring); Ok means the endpoint owns delivery from here on.
-  virtual SendStatus forward(KernelId target, const Slot& message) = 0;
-};
-
 /// Routes K2K messages: kernel id → input ring of that kernel, or → the endpoint of the process it runs in.
 class Broker {
  public:
@@ -156,7 +147,7 @@ class CpuRuntime final : public RingKernelRuntime {
     }
   };
   Registrar registrar() { return Registrar{*this}; }
-  std::vector<std::string> kernel_types() const;
+  std::vector<std::string> kernel_types() const override;
 
   /// Wake every worker (a named barrier opened: kernels blocked on it may be on sleeping workers).
   void wake_all_workers();
@@ -169,6 +160,9 @@ class CpuRuntime final : public RingKernelRuntime {
   // RingKernelRuntime
   std::string_view backend_name() const override { return "cpu"; }
   KernelId launch(const std::string& name, Dim3 grid, Dim3 block, const LaunchOptions& opts) override;
+  /// launch() onto worker thread `worker` of the kernel's device (-1: the least loaded), e.g. to put
+  /// kernels that meet at a named barrier on one thread.
+  KernelId launch_on_worker(const std::string& name, Dim3 grid, Dim3 block, const LaunchOptions& opts, int worker);
   void activate(const std::string& name) override;
   void deactivate(const std::string& name) override;
   void terminate(const std::string& name) override;
@@ -182,6 +176,11 @@ class CpuRuntime final : public RingKernelRuntime {
   std::vector<DeadLetter> drain_dead_letters() override;
   std::vector<DeviceProperties> devices() const override;
   MigrationReport migrate(const std::string& name, std::uint32_t device) override;
+  std::unique_ptr<DeviceReduction> make_device_reduction() override;
+  void set_remote_route(KernelId id, RemoteEndpoint* endpoint) override { broker_.set_remote_route(id, endpoint); }
+  SendStatus deliver_stamped(KernelId target, const Slot& message) override { return broker_.try_deliver(target, message); }
+  void record_dead_letter(const Slot& message, SendStatus reason) override { broker_.record_dead_letter(message, reason); }
+  HlcClock& host_clock() override { return host_clock_; }
   using RingKernelRuntime::receive;
   using RingKernelRuntime::send;
 
@@ -199,7 +198,6 @@ class CpuRuntime final : public RingKernelRuntime {
 
   const CpuRuntimeConfig& config() const { return cfg_; }
   Broker& broker() { return broker_; }
-  HlcClock& host_clock() { return host_clock_; }
   std::size_t worker_count() const { return workers_.size(); }
   std::uint32_t device_count() const { return static_cast<std::uint32_t>(devices_.size()); }
   /// The memory arena of a device (payloads passed by reference live there).
