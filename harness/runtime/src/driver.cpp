@@ -209,6 +209,12 @@ std::string param_text(const scenario::Value& v) {
   return v.text;
 }
 
+RouteRule parse_route_rule(const std::string& r) {
+  for (RouteRule x : {RouteRule::Direct, RouteRule::RoundRobin, RouteRule::Hash, RouteRule::Broadcast})
+    if (r == to_string(x)) return x;
+  return RouteRule::Direct;
+}
+
 /// Kernel ids are the scenario order; routes become each kernel's `outputs`/`rule` parameters.
 std::vector<PlannedKernel> plan(const scenario::Scenario& sc, workloads::Topology& topo) {
   std::map<std::string, KernelId> ids;
@@ -250,10 +256,17 @@ std::vector<PlannedKernel> plan(const scenario::Scenario& sc, workloads::Topolog
     }
   }
   for (std::size_t i = 0; i < out.size(); ++i) {
+    const workloads::KernelInfo& info = topo.kernels[i];
+    KernelRoutes routes;
+    routes.outputs = info.outputs;
+    routes.rule = parse_route_rule(info.rule);
+    routes.to_host = info.outputs_to_host;
+    out[i].options.params.set_routes(std::move(routes));
+    // Transitional: the string form, until every handler reads routes().
     std::string list;
-    for (KernelId o : topo.kernels[i].outputs) list += (list.empty() ? "" : ",") + std::to_string(o);
+    for (KernelId o : info.outputs) list += (list.empty() ? "" : ",") + std::to_string(o);
     out[i].options.params.set("outputs", list);
-    out[i].options.params.set("rule", topo.kernels[i].rule);
+    out[i].options.params.set("rule", info.rule);
   }
   return out;
 }
