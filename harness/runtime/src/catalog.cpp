@@ -1,53 +1,23 @@
-// What the executable knows: workloads and kernel types, and their registration with a backend.
-#include <set>
+// What the executable knows: its workloads, kernel types and backends (all registered by their own
+// folders through cmake/RkRegistry.cmake), and the validator's view of them.
+#include <algorithm>
+#include <ostream>
 
-#include "catalog.hpp"
-#include "rk/workloads/allreduce/workloads.hpp"
-#include "rk/workloads/order_matching/kernels.hpp"
-#include "rk/workloads/order_matching/workloads.hpp"
-#include "rk/workloads/pagerank/kernels.hpp"
-#include "rk/workloads/pagerank/workloads.hpp"
-#include "rk/workloads/synthetic/kernels.hpp"
-#include "rk/workloads/synthetic/workloads.hpp"
+#include "rk/harness/backend.hpp"
+#include "rk/harness/driver.hpp"
+#include "rk/harness/generated/workload_catalog.hpp"
+#include "system_info.hpp"
 
 namespace rk::harness {
 
-namespace {
-/// Collects kernel type names (for validation and `list`).
-struct NameRegistrar {
-  std::vector<std::string> names;
-  template <class H>
-  void add(const std::string& name) {
-    names.push_back(name);
-  }
-};
-
-/// Every workload's handler types, registered with a backend's registrar.
-template <class Registrar>
-void register_all(Registrar& r) {
-  workloads::synthetic::register_kernel_types(r);
-  workloads::pagerank::register_kernel_types(r);
-  workloads::order_matching::register_kernel_types(r);
-}
-}  // namespace
-
-std::vector<workloads::WorkloadInfo> registered_workloads() {
-  auto all = workloads::synthetic::workloads();
-  for (auto& w : workloads::pagerank::workloads()) all.push_back(std::move(w));
-  for (auto& w : workloads::order_matching::workloads()) all.push_back(std::move(w));
-  for (auto& w : workloads::allreduce::workloads()) all.push_back(std::move(w));
-  return all;
-}
+std::vector<workloads::WorkloadInfo> registered_workloads() { return generated::all_workloads(); }
 
 std::vector<std::string> registered_kernel_types() {
-  NameRegistrar r;
-  register_all(r);
-  return r.names;
-}
-
-void register_kernel_types(cpu::CpuRuntime& rt) {
-  auto r = rt.registrar();
-  register_all(r);
+  std::vector<std::string> all;
+  for (const Backend& b : registered_backends())
+    for (auto& t : b.kernel_types())
+      if (std::find(all.begin(), all.end(), t) == all.end()) all.push_back(std::move(t));
+  return all;
 }
 
 scenario::ValidationContext validation_context() {
@@ -55,6 +25,20 @@ scenario::ValidationContext validation_context() {
   for (const auto& t : registered_kernel_types()) ctx.kernel_types.insert(t);
   for (const auto& w : registered_workloads()) ctx.workloads.insert(w.name);
   return ctx;
+}
+
+void describe_devices(std::ostream& out) {
+  out << "machine: " << cpu_model() << ", " << memory_bytes() / (1u << 20) << " MiB\n";
+  out << "backends:\n";
+  bool cuda = false;
+  for (const Backend& b : registered_backends()) {
+    b.describe(out);
+    cuda |= b.name == "cuda";
+  }
+  if (!cuda) {
+    out << "  cuda   not available: the CUDA host runtime is not built into this executable\n"
+        << "         (kernels/cuda and the NCCL collectives are compiled but not runnable from here)\n";
+  }
 }
 
 }  // namespace rk::harness

@@ -10,7 +10,6 @@
 
 #include <CLI/Version.hpp>
 #include <spdlog/version.h>
-#include <yaml-cpp/yaml.h>
 
 namespace rk::harness {
 
@@ -50,9 +49,7 @@ std::map<std::string, std::string> library_versions() {
   v["spdlog"] = std::to_string(SPDLOG_VER_MAJOR) + "." + std::to_string(SPDLOG_VER_MINOR) + "." +
                 std::to_string(SPDLOG_VER_PATCH);
   v["compiler"] = std::string("gcc ") + __VERSION__;
-#ifdef RK_YAML_CPP_VERSION
   v["yaml_cpp"] = RK_YAML_CPP_VERSION;
-#endif
   return v;
 }
 

@@ -1,7 +1,7 @@
-// allreduce: float32 Sum all-reduce across the run's simulated devices through the CPU backend's
-// SharedMemoryCollective (the device-level step of every global reduction on the CPU backend), one
-// thread per device — device 0's is the host thread, which times each call. Sizes double from
-// `min_bytes` to `max_bytes`; up to `latency_max_bytes` every call is a latency sample
+// allreduce: float32 Sum all-reduce across the run's devices through the runtime's device reduction
+// (RingKernelRuntime::make_device_reduction: the CPU backend's SharedMemoryCollective, the device-level
+// step of every global reduction there), one thread per device — device 0's is the host thread, which
+// times each call. Sizes double from `min_bytes` to `max_bytes`; up to `latency_max_bytes` every call is a latency sample
 // (/latency/allreduce_<bytes>B), beyond that a size is a bandwidth measurement (time per call over
 // `bandwidth_iterations`). Every size is checked against the sequential rank-ordered reference on every
 // device. Reported as nccl-tests does: algbw = bytes / time per call, busbw = algbw · 2(n−1)/n.
@@ -15,7 +15,7 @@
 #include <thread>
 #include <vector>
 
-#include "rk/cpu/collective/shared_memory_collective.hpp"
+#include "rk/core/global_reduction.hpp"
 #include "rk/workloads/allreduce/workloads.hpp"
 
 namespace rk::workloads::allreduce {
@@ -65,7 +65,7 @@ class AllReduce final : public Workload {
   void run(RingKernelRuntime& rt, RunControl& ctl, ResultSink& sink) override {
     devices_ = static_cast<std::uint32_t>(rt.devices().size());
     const std::uint32_t n = devices_;
-    cpu::SharedMemoryCollective collective(n);
+    const std::unique_ptr<DeviceReduction> collective = rt.make_device_reduction();  // the backend's
     const std::uint64_t avail = mem_available();
     for (std::uint64_t bytes = min_bytes_; bytes <= max_bytes_ && !ctl.stop_requested(); bytes *= 2) {
       // Inputs and outputs of every device: at most half of the memory available.
@@ -93,7 +93,7 @@ class AllReduce final : public Workload {
         helpers.emplace_back([&, r] {
           std::vector<float> in(count), out(count, 0.0f);
           for (std::size_t i = 0; i < count; ++i) in[i] = input(r, i);
-          GlobalReduction& g = collective.participant(r);
+          GlobalReduction& g = collective->participant(r);
           ready.arrive_and_wait();
           for (std::uint64_t k = 0; k < calls; ++k)
             g.all_reduce_bytes(in.data(), out.data(), count, ScalarType::F32, ReductionOp::Sum);
@@ -101,7 +101,7 @@ class AllReduce final : public Workload {
         });
       std::vector<float> in(count), out(count, 0.0f);
       for (std::size_t i = 0; i < count; ++i) in[i] = input(0, i);
-      GlobalReduction& g = collective.participant(0);
+      GlobalReduction& g = collective->participant(0);
       std::vector<std::uint64_t> samples;
       samples.reserve(latency ? calls : 0);
       ready.arrive_and_wait();

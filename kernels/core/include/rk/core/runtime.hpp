@@ -233,6 +233,9 @@ class RingKernelRuntime {
   virtual void deactivate(const std::string& name) = 0;
   /// Stop the kernel and free its resources; its name can be launched again afterwards.
   virtual void terminate(const std::string& name) = 0;
+  /// Terminate every kernel and stop the backend's own threads (the destructor does it too). Nothing of
+  /// the runtime runs afterwards, so what the kernels referenced may go.
+  virtual void shutdown() = 0;
 
   /// The dense id of a launched kernel (for K2K routing and the fast send/receive overloads).
   virtual KernelId kernel_id(const std::string& name) const = 0;

@@ -185,7 +185,7 @@ class CpuRuntime final : public RingKernelRuntime {
   using RingKernelRuntime::send;
 
   /// Terminate every kernel and stop the workers (also done by the destructor).
-  void shutdown();
+  void shutdown() override;
 
   /// The handler object of a kernel, for tests and for workloads that read results after a run.
   template <class H>

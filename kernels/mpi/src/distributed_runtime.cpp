@@ -3,7 +3,7 @@
 
 namespace rk::mpi {
 
-DistributedRuntime::DistributedRuntime(cpu::CpuRuntime& local, MpiBridge& bridge, std::vector<std::string> names,
+DistributedRuntime::DistributedRuntime(RingKernelRuntime& local, MpiBridge& bridge, std::vector<std::string> names,
                                        std::vector<DeviceProperties> devices)
     : local_(local), bridge_(bridge), names_(std::move(names)), devices_(std::move(devices)) {
   for (KernelId k = 0; k < names_.size(); ++k) ids_.emplace(names_[k], k);

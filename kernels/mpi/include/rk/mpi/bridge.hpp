@@ -1,7 +1,8 @@
 // MpiBridge: ring-kernel messages between the processes of an MPI run (one rank per device group).
 //
-// Every rank runs the kernels of its own devices in its own CpuRuntime; the bridge makes the others
-// reachable. A kernel that sends K2K to a kernel of another rank goes through its broker's remote route
+// Every rank runs the kernels of its own devices in its own runtime (RingKernelRuntime: any backend that
+// can span processes); the bridge makes the others
+// reachable. A kernel that sends K2K to a kernel of another rank goes through its runtime's remote route
 // into the bridge's outbox for that rank (an MPSC ring; Full when the peer falls behind, so senders back
 // off exactly as for a full input ring). The bridge thread sends outboxes in batches of slots
 // (MPI_Isend, at most `max_inflight_batches` unfinished per peer), receives the peers' batches and
@@ -26,7 +27,7 @@
 #include <string>
 #include <vector>
 
-#include "rk/cpu/runtime.hpp"
+#include "rk/core/runtime.hpp"
 #include "rk/mpi/environment.hpp"
 
 namespace rk::mpi {
@@ -64,11 +65,11 @@ struct BridgeCounters {
   std::uint64_t unread_host_messages = 0;  ///< kernel → host messages rank 0's host never read (dead letters)
 };
 
-class MpiBridge final : public cpu::RemoteEndpoint {
+class MpiBridge final : public RemoteEndpoint {
  public:
   /// `owner[k]`: the rank that runs kernel id k (one entry per kernel of the run, ids 0..n-1); `names[k]`
   /// its name. Kernels owned by this rank must be launched in `rt` before start().
-  MpiBridge(const Environment& env, cpu::CpuRuntime& rt, std::vector<int> owner, std::vector<std::string> names,
+  MpiBridge(const Environment& env, RingKernelRuntime& rt, std::vector<int> owner, std::vector<std::string> names,
             BridgeOptions options = {});
   ~MpiBridge() override;
   MpiBridge(const MpiBridge&) = delete;
@@ -80,7 +81,7 @@ class MpiBridge final : public cpu::RemoteEndpoint {
   /// (same id, same layout). The sender keeps the block unchanged until the receiver has consumed it, as
   /// within one process.
   void register_arena(const ArenaView& arena);
-  /// Install the remote routes in the runtime's broker and start the bridge thread.
+  /// Install the remote routes in the runtime and start the bridge thread.
   void start();
   /// Ranks other than 0: block until rank 0 ends the run (or the bridge fails).
   void wait_for_stop();
@@ -106,7 +107,7 @@ class MpiBridge final : public cpu::RemoteEndpoint {
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
-  cpu::CpuRuntime& rt_;
+  RingKernelRuntime& rt_;
   std::vector<int> owner_;
   int rank_ = 0;
 };

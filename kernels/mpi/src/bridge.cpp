@@ -33,7 +33,7 @@ using Outbox = OwnedRing<MpscRing<Slot>>;
 }  // namespace
 
 struct MpiBridge::Impl {
-  Impl(const Environment& e, cpu::CpuRuntime& r, const std::vector<int>& own, std::vector<std::string> n, BridgeOptions o)
+  Impl(const Environment& e, RingKernelRuntime& r, const std::vector<int>& own, std::vector<std::string> n, BridgeOptions o)
       : env(e), rt(r), owner(own), names(std::move(n)), opt(o), rank(e.rank()), size(e.size()) {
     RK_MPI_CHECK(MPI_Comm_dup(MPI_COMM_WORLD, &comm));
     MPI_Comm_set_errhandler(comm, MPI_ERRORS_RETURN);
@@ -73,7 +73,7 @@ struct MpiBridge::Impl {
   };
 
   const Environment& env;
-  cpu::CpuRuntime& rt;
+  RingKernelRuntime& rt;
   const std::vector<int>& owner;
   std::vector<std::string> names;
   BridgeOptions opt;
@@ -326,7 +326,7 @@ struct MpiBridge::Impl {
   }
 
   void dead_letter(const Slot& s, SendStatus why) {
-    rt.broker().record_dead_letter(s, why);
+    rt.record_dead_letter(s, why);
     std::lock_guard lk(counters_mu);
     ++counters.dead_letters;
   }
@@ -353,7 +353,7 @@ struct MpiBridge::Impl {
       ++pending_total;
       return;
     }
-    const SendStatus st = rt.broker().try_deliver(dest, s);
+    const SendStatus st = rt.deliver_stamped(dest, s);
     if (st == SendStatus::Ok) return;
     if (st == SendStatus::Full) {
       pending[dest].push_back(s);
@@ -368,7 +368,7 @@ struct MpiBridge::Impl {
     for (auto it = pending.begin(); it != pending.end();) {
       auto& q = it->second;
       while (!q.empty()) {
-        const SendStatus st = rt.broker().try_deliver(it->first, q.front());
+        const SendStatus st = rt.deliver_stamped(it->first, q.front());
         if (st == SendStatus::Full) break;
         if (st != SendStatus::Ok) dead_letter(q.front(), st);
         q.pop_front();
@@ -471,7 +471,7 @@ struct MpiBridge::Impl {
   }
 };
 
-MpiBridge::MpiBridge(const Environment& env, cpu::CpuRuntime& rt, std::vector<int> owner, std::vector<std::string> names,
+MpiBridge::MpiBridge(const Environment& env, RingKernelRuntime& rt, std::vector<int> owner, std::vector<std::string> names,
                      BridgeOptions options)
     : rt_(rt), owner_(std::move(owner)), rank_(env.rank()) {
   if (names.size() != owner_.size()) throw MpiError("MpiBridge: owner and names differ in length");
@@ -487,12 +487,12 @@ MpiBridge::~MpiBridge() {
     impl_->thread.join();
   }
   for (KernelId k = 0; k < owner_.size(); ++k)
-    if (owner_[k] != rank_) rt_.broker().set_remote_route(k, nullptr);
+    if (owner_[k] != rank_) rt_.set_remote_route(k, nullptr);
 }
 
 void MpiBridge::start() {
   for (KernelId k = 0; k < owner_.size(); ++k)
-    if (owner_[k] != rank_) rt_.broker().set_remote_route(k, this);
+    if (owner_[k] != rank_) rt_.set_remote_route(k, this);
   impl_->thread = std::thread([this] {
     try {
       impl_->loop();

@@ -1,6 +1,6 @@
 // DistributedRuntime: the whole run's kernels as one RingKernelRuntime, on the rank that drives the run
 // (rank 0), when they are spread over the ranks of an MPI job. Kernels of this rank are the local
-// CpuRuntime's; a kernel of another rank is reached through the MpiBridge: host sends are stamped here
+// runtime's (any backend that can span processes); a kernel of another rank is reached through the MpiBridge: host sends are stamped here
 // (the host's HLC) and forwarded, its output arrives through the bridge, and its status, metrics and
 // telemetry are what its rank last reported. Lifecycle calls (launch, activate, deactivate, terminate)
 // and migration apply to this rank's kernels only; each rank manages its own.
@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "rk/cpu/runtime.hpp"
+#include "rk/core/runtime.hpp"
 #include "rk/mpi/bridge.hpp"
 
 namespace rk::mpi {
@@ -18,14 +18,19 @@ namespace rk::mpi {
 class DistributedRuntime final : public RingKernelRuntime {
  public:
   /// `names[k]`: the name of kernel id k of the run; `devices`: every device of the run (rank filled in).
-  DistributedRuntime(cpu::CpuRuntime& local, MpiBridge& bridge, std::vector<std::string> names,
+  DistributedRuntime(RingKernelRuntime& local, MpiBridge& bridge, std::vector<std::string> names,
                      std::vector<DeviceProperties> devices);
 
   std::string_view backend_name() const override { return local_.backend_name(); }
+  std::vector<std::string> kernel_types() const override { return local_.kernel_types(); }
+  std::unique_ptr<DeviceReduction> make_device_reduction() override { return local_.make_device_reduction(); }
+  HlcClock& host_clock() override { return local_.host_clock(); }
   KernelId launch(const std::string& name, Dim3 grid, Dim3 block, const LaunchOptions& opts) override;
   void activate(const std::string& name) override;
   void deactivate(const std::string& name) override;
   void terminate(const std::string& name) override;
+  /// Shuts the local runtime down (each rank its own).
+  void shutdown() override { local_.shutdown(); }
   KernelId kernel_id(const std::string& name) const override;
   SendStatus try_send(KernelId kernel, Slot& message) override;
   QueueStatus try_receive(KernelId kernel, Slot& out) override;
@@ -44,7 +49,7 @@ class DistributedRuntime final : public RingKernelRuntime {
   KernelId id_of(const std::string& name) const;
   [[noreturn]] void not_here(const std::string& name, const char* what) const;
 
-  cpu::CpuRuntime& local_;
+  RingKernelRuntime& local_;
   MpiBridge& bridge_;
   std::vector<std::string> names_;
   std::map<std::string, KernelId> ids_;

@@ -1,0 +1,166 @@
+// The prepare phase. See plan.hpp.
+#include "plan.hpp"
+
+#include <map>
+
+#include "params.hpp"
+#include "rk/harness/driver.hpp"
+
+namespace rk::harness {
+
+namespace {
+
+IdleStrategy to_idle(scenario::IdlePolicy p) {
+  switch (p) {
+    case scenario::IdlePolicy::spin: return IdleStrategy::Spin;
+    case scenario::IdlePolicy::yield: return IdleStrategy::Yield;
+    case scenario::IdlePolicy::park: return IdleStrategy::Park;
+    case scenario::IdlePolicy::adaptive: return IdleStrategy::Adaptive;
+  }
+  return IdleStrategy::Adaptive;
+}
+
+RouteRule to_rule(scenario::RouteRule r) {
+  switch (r) {
+    case scenario::RouteRule::direct: return RouteRule::Direct;
+    case scenario::RouteRule::round_robin: return RouteRule::RoundRobin;
+    case scenario::RouteRule::hash: return RouteRule::Hash;
+    case scenario::RouteRule::broadcast: return RouteRule::Broadcast;
+  }
+  return RouteRule::Direct;
+}
+
+std::string param_text(const scenario::Value& v) {
+  if (const auto* list = std::get_if<scenario::Value::List>(&v.data)) {
+    std::string out;
+    for (const auto& item : *list) out += (out.empty() ? "" : ",") + param_text(item);
+    return out;
+  }
+  return v.text;
+}
+
+/// Kernel ids are the scenario order; routes become each kernel's KernelRoutes.
+std::vector<PlannedKernel> plan(const scenario::Scenario& sc, workloads::Topology& topo) {
+  std::map<std::string, KernelId> ids;
+  std::vector<PlannedKernel> out;
+  for (std::size_t i = 0; i < sc.kernels.size(); ++i) ids[sc.kernels[i].id] = static_cast<KernelId>(i);
+  for (std::size_t i = 0; i < sc.kernels.size(); ++i) {
+    const auto& k = sc.kernels[i];
+    workloads::KernelInfo info;
+    info.name = k.id;
+    info.type = k.type;
+    info.id = static_cast<KernelId>(i);
+    info.device = k.device < 0 ? 0 : k.device;
+    topo.kernels.push_back(info);
+    PlannedKernel p{i, {}};
+    p.options.kernel_type = k.type;
+    p.options.input_capacity = k.queue_capacity;
+    p.options.output_capacity = std::max<std::uint32_t>(k.queue_capacity, 1024);
+    p.options.idle = to_idle(k.idle);
+    p.options.requested_id = static_cast<int>(i);
+    p.options.device = k.device;
+    for (const auto& [key, value] : k.params.entries()) p.options.params.set(key, param_text(value));
+    out.push_back(std::move(p));
+  }
+  std::vector<KernelRoutes> routes(sc.kernels.size());
+  for (const auto& r : sc.routes) {
+    if (r.from.is_host()) {
+      for (const auto& to : r.to.kernel_ids) topo.kernels[ids.at(to)].input_from_host = true;
+      continue;
+    }
+    for (const auto& f : r.from.kernel_ids) {
+      KernelRoutes& kr = routes[ids.at(f)];
+      if (r.to.is_host()) {
+        kr.to_host = true;
+        continue;
+      }
+      for (const auto& to : r.to.kernel_ids)
+        if (to != f) kr.outputs.push_back(ids.at(to));  // a group routed to itself (all_to_all) skips the kernel's own id
+      kr.rule = to_rule(r.rule);
+    }
+  }
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    workloads::KernelInfo& info = topo.kernels[i];
+    info.outputs = routes[i].outputs;
+    info.rule = to_string(routes[i].rule);
+    info.outputs_to_host = routes[i].to_host;
+    // Transitional: the string form, until every handler reads routes().
+    std::string list;
+    for (KernelId o : info.outputs) list += (list.empty() ? "" : ",") + std::to_string(o);
+    out[i].options.params.set("outputs", list);
+    out[i].options.params.set("rule", info.rule);
+    out[i].options.params.set_routes(std::move(routes[i]));
+  }
+  return out;
+}
+
+}  // namespace
+
+const Backend& choose_backend(const std::string& requested, std::uint32_t devices, bool allow_simulated_devices,
+                              const std::vector<Backend>& backends, std::string& note) {
+  note.clear();
+  const Backend* simulated = nullptr;
+  std::string built;
+  for (const Backend& b : backends) {
+    if (b.simulated && !simulated) simulated = &b;
+    built += (built.empty() ? "" : ", ") + b.name;
+  }
+  if (requested == "auto") {
+    for (const Backend& b : backends)
+      if (!b.simulated && b.physical_devices() >= devices) return b;
+    if (simulated) return *simulated;
+    throw InputError("no backend of this executable can run " + std::to_string(devices) + " device(s) (built: " + built + ")");
+  }
+  for (const Backend& b : backends) {
+    if (b.name != requested) continue;
+    const std::uint32_t have = b.simulated ? devices : b.physical_devices();
+    if (have >= devices) return b;
+    if (!allow_simulated_devices || !simulated)
+      throw InputError("backend '" + requested + "': the scenario asks for " + std::to_string(devices) +
+                       " device(s), this machine has " + std::to_string(have) +
+                       "; set allow_simulated_devices: true to run on simulated devices instead");
+    note = "backend '" + requested + "' has " + std::to_string(have) + " of the " + std::to_string(devices) +
+           " devices asked for: simulated on the " + simulated->name + " backend (allow_simulated_devices)";
+    return *simulated;
+  }
+  if (requested == "cuda")
+    throw InputError("backend 'cuda' is not available: this executable runs ring kernels on the " + built +
+                     " backend only (the CUDA device code is compiled but its host runtime is not built yet)");
+  throw InputError("unknown backend '" + requested + "' (use auto or one of: " + built + ")");
+}
+
+Prepared prepare(const std::filesystem::path& path, const std::vector<std::string>& overrides,
+                 const std::string& backend_override) {
+  Prepared p;
+  p.sc = scenario::load_scenario(path, overrides, validation_context());
+  const scenario::Scenario& sc = p.sc;
+  const std::string requested =
+      backend_override.empty() ? std::string(scenario::to_string(sc.backend)) : backend_override;
+  try {
+    p.backend = &choose_backend(requested, static_cast<std::uint32_t>(sc.devices), sc.allow_simulated_devices,
+                                registered_backends(), p.backend_note);
+  } catch (const InputError& e) {
+    throw InputError(sc.source_path + ": " + e.what());
+  }
+  if (sc.workload.name.empty()) throw scenario::ScenarioError(sc.workload.where, "the scenario names no workload");
+  for (const auto& w : registered_workloads())
+    if (w.name == sc.workload.name) p.workload = w.create();
+  p.planned = plan(sc, p.topo);
+  p.limits.duration = sc.duration;
+  p.limits.iterations = sc.iterations;
+  p.limits.warmup = sc.warmup;
+  p.limits.drain_timeout = sc.drain_timeout;
+  p.limits.seed = sc.seed;
+  for (const auto& pr : sc.probes.latency)
+    p.limits.latency_probes.push_back(
+        {pr.name, pr.from.is_host() ? "host" : pr.from.name, pr.to.is_host() ? "host" : pr.to.name});
+  ScenarioParams params(sc.workload);
+  try {
+    p.workload->configure(params, p.topo, p.limits);  // workload input errors surface here, before any file exists
+  } catch (const workloads::InputError& e) {
+    throw InputError(e.what());  // a malformed data file: exit 2, the message names file:line
+  }
+  return p;
+}
+
+}  // namespace rk::harness

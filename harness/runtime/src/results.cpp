@@ -1,0 +1,92 @@
+// The results file's first and last words: open_results, finish_results, record_failure (run.hpp).
+#include <filesystem>
+
+#include "run.hpp"
+#include "system_info.hpp"
+
+namespace rk::harness {
+
+namespace {
+
+std::string default_output(const scenario::Scenario& sc) {
+  std::string ts = record::utc_timestamp();
+  for (char& c : ts)
+    if (c == ':') c = '-';
+  return "results/" + sc.name + "-" + ts + ".h5";
+}
+
+}  // namespace
+
+void open_results(Run& run) {
+  const scenario::Scenario& sc = run.prepared.sc;
+  run.result.results = run.opts.output.empty() ? std::filesystem::path(default_output(sc)) : run.opts.output;
+  run.result.rank = run.cluster.rank();
+  if (!run.root()) return;
+  std::error_code ec;
+  if (std::filesystem::is_directory(run.result.results, ec))
+    throw InputError("--output " + run.result.results.string() + " is a directory; give a file name");
+  record::RunInfo info;
+  info.scenario_yaml = sc.source_text;
+  info.argv = run.opts.argv;
+  info.backend = run.prepared.backend->name;
+  info.device_count = run.layout->devices;
+  info.git_revision = git_revision();
+  info.git_dirty = git_dirty();
+  info.build_type = build_type();
+  info.versions = library_versions();
+  if (run.cluster.distributed()) info.versions["mpi"] = run.cluster.library_version();
+  try {
+    run.file.emplace(record::ResultsFile::create(run.result.results, info));
+  } catch (const record::RecordError& e) {
+    throw InputError("cannot create the results file: " + std::string(e.what()));
+  }
+  run.file->set_attr("scenario_name", sc.name);
+  run.file->set_attr("workload", sc.workload.name);
+  run.file->set_attr("seed", static_cast<std::int64_t>(sc.seed));
+  run.file->set_attr("mpi_ranks", static_cast<std::int64_t>(run.cluster.size()));
+}
+
+void finish_results(Run& run) {
+  if (!run.root()) return;
+  workloads::Workload& w = *run.prepared.workload;
+  if (!run.interrupted) run.verification = w.verify();
+  w.write_results(*run.sink);
+  RunResult& r = run.result;
+  if (run.interrupted) {
+    r.status = "interrupted";
+    r.exit_code = kExitInterrupted;
+    run.file->finish(record::Status::interrupted, "interrupted by signal");
+  } else if (!run.verification.ok) {
+    r.status = "failed";
+    r.exit_code = kExitFailed;
+    r.error = "verification failed: " + run.verification.failures.front();
+    for (const auto& f : run.verification.failures) run.sink->event("error", "verification", "", f);
+    run.file->finish(record::Status::failed, r.error);
+  } else {
+    r.status = "complete";
+    run.file->finish(record::Status::complete);
+  }
+}
+
+void record_failure(Run& run, const std::exception& e) {
+  const bool stopped = stop_flag().load();
+  RunResult& r = run.result;
+  r.status = stopped ? "interrupted" : "failed";
+  r.exit_code = stopped ? kExitInterrupted : kExitFailed;
+  r.error = e.what();
+  if (dynamic_cast<const OtherRankFailed*>(&e)) {
+    r.status = "failed";
+    r.exit_code = kExitFailed;
+    return;
+  }
+  if (run.file && run.file->is_open()) {
+    try {
+      if (run.sink) run.sink->event("error", "error", "", e.what());
+      run.file->finish(stopped ? record::Status::interrupted : record::Status::failed, e.what());
+    } catch (const std::exception&) {
+      // The destructor still closes and renames the file as failed.
+    }
+  }
+}
+
+}  // namespace rk::harness
