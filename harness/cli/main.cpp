@@ -9,6 +9,7 @@
 #include <iostream>
 
 #include <CLI/CLI.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include "rk/harness/driver.hpp"
@@ -77,6 +78,8 @@ int main(int argc, char** argv) {
   // Under mpirun every rank runs this; rank 0 alone reports errors (each rank sees the same ones).
   const bool reporter = rk::harness::launcher_rank() == 0;
   try {
+    // Log lines go to stderr (stdout carries the summary), at --log-level for every logger.
+    spdlog::set_default_logger(spdlog::stderr_color_mt("ringkernel"));
     spdlog::set_level(spdlog::level::from_str(log_level));
     if (*run) {
       install_signal_handlers();

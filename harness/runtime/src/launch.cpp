@@ -41,9 +41,11 @@ void launch_kernels(Run& run) {
   }
   // Each rank prepares what its own kernels need in its process (until the link starts, this rank's
   // kernel outputs stay here).
+  // The workload may keep `is_local` for the whole run: it owns what it needs.
   if (workloads::SharedArenas* arenas = run.link->arenas())
     run.prepared.workload->prepare_process(
-        *run.local, [&](KernelId k) { return k < run.kernel_owner.size() && run.kernel_owner[k] == rank; }, *arenas);
+        *run.local, [owner = run.kernel_owner, rank](KernelId k) { return k < owner.size() && owner[k] == rank; },
+        *arenas);
 }
 
 }  // namespace rk::harness

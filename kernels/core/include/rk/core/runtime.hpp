@@ -204,6 +204,7 @@ class RemoteEndpoint {
 };
 
 class GlobalReduction;
+class HlcClock;  // host only (hlc.hpp); this header is also seen by nvcc's device pass
 
 /// A global reduction among a runtime's devices: one participant per device, each handle used by one
 /// thread at a time (see global_reduction.hpp for the determinism rule every implementation follows).
