@@ -3,11 +3,11 @@
 //   host ──OrderBatch──► om_gateway ──OrderBatch (hash by symbol)──► om_book[i] ──Trade/RejectBatch,
 //   Watermark, BookReport──► om_reporter ──(forwarded)──► host
 //
-// - `om_gateway` (params `outputs` = the book kernel ids, `rule`): admits every order in arrival order
+// - `om_gateway` (routes: to the book kernels, rule hash): admits every order in arrival order
 //   (Admission: quantity, price, duplicate id across all symbols), marks rejected ones and routes each
-//   order to book `symbol % books` (its `outputs` in scenario order), batching 7 orders per message.
+//   order to book `symbol % books` (its route targets in scenario order), batching 7 orders per message.
 //   A burst end (kFlush) sends every book its partial batch carrying the flag.
-// - `om_book` (params `outputs` = the reporter): one Book per symbol it owns (the same code as the
+// - `om_book` (route: to the reporter): one Book per symbol it owns (the same code as the
 //   reference), batches fills (4 per message) and rejects (11 per message) to the reporter; on a burst
 //   end flushes them and acknowledges the burst with a Watermark; on the final burst sends its
 //   BookReport (counts and the volume/notional partials of the global reduction) first.
@@ -19,8 +19,6 @@
 // for now; every handler is copyable, so its kernel can migrate.
 #pragma once
 
-#include <cstdlib>
-#include <string>
 #include <utility>
 #include <vector>
 
@@ -31,21 +29,6 @@
 #include "rk/workloads/util.hpp"
 
 namespace rk::workloads::order_matching {
-
-/// The `outputs` parameter: comma-separated kernel ids.
-inline std::vector<KernelId> parse_outputs(const KernelParams& p) {
-  std::vector<KernelId> ids;
-  const std::string list = p.get_string("outputs");
-  std::size_t pos = 0;
-  while (pos < list.size()) {
-    const std::size_t comma = list.find(',', pos);
-    const std::string item = list.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
-    if (!item.empty()) ids.push_back(static_cast<KernelId>(std::strtoul(item.c_str(), nullptr, 10)));
-    if (comma == std::string::npos) break;
-    pos = comma + 1;
-  }
-  return ids;
-}
 
 /// Messages waiting for room downstream, in order (so per-destination FIFO holds). Grows up to
 /// `limit` messages; beyond that a message is counted as lost and reported, never dropped silently.
@@ -135,7 +118,7 @@ struct GatewayKernel : WithOutbox {
   std::uint64_t orders = 0, bad_messages = 0;
 
   GatewayKernel() = default;
-  explicit GatewayKernel(const KernelParams& p) : books(parse_outputs(p)), pending(books.size()) {
+  explicit GatewayKernel(const KernelParams& p) : books(p.routes().outputs), pending(books.size()) {
     for (auto& b : pending) b = OrderBatch{};
   }
 
@@ -197,7 +180,7 @@ struct BookKernel : WithOutbox {
 
   BookKernel() = default;
   explicit BookKernel(const KernelParams& p) {
-    const auto out = parse_outputs(p);
+    const std::vector<KernelId>& out = p.routes().outputs;
     if (!out.empty()) reporter = out.front();
   }
 

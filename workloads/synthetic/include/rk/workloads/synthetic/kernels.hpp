@@ -3,9 +3,7 @@
 // global thread 0; the other threads of a larger grid only take part in the collectives.
 #pragma once
 
-#include <cstdlib>
 #include <vector>
-#include <string>
 
 #include "rk/core/context.hpp"
 #include "rk/core/runtime.hpp"
@@ -17,28 +15,20 @@ namespace rk::workloads::synthetic {
 inline constexpr std::uint32_t kMaxOutputs = 256;
 inline constexpr std::uint32_t kTrackedSources = 4096;
 
-enum class Rule : std::uint8_t { Direct, RoundRobin, Hash, Broadcast };
-
-/// Output routes a kernel was launched with (parameters `outputs` = "3,4,5", `rule`).
+/// Output routes a kernel was launched with (KernelParams::routes), in a fixed-size copy the handler
+/// can keep on a device: the first kMaxOutputs targets in scenario order, and the rule.
 struct Routes {
   KernelId ids[kMaxOutputs] = {};
   std::uint32_t count = 0;
-  Rule rule = Rule::Direct;
+  RouteRule rule = RouteRule::Direct;
   std::uint32_t next = 0;  // round robin position
 
   Routes() = default;
-  explicit Routes(const KernelParams& p) {
-    const std::string list = p.get_string("outputs");
-    std::size_t pos = 0;
-    while (pos < list.size() && count < kMaxOutputs) {
-      const std::size_t comma = list.find(',', pos);
-      const std::string item = list.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
-      if (!item.empty()) ids[count++] = static_cast<KernelId>(std::strtoul(item.c_str(), nullptr, 10));
-      if (comma == std::string::npos) break;
-      pos = comma + 1;
+  explicit Routes(const KernelParams& p) : rule(p.routes().rule) {
+    for (const KernelId id : p.routes().outputs) {
+      if (count == kMaxOutputs) break;
+      ids[count++] = id;
     }
-    const std::string r = p.get_string("rule", "direct");
-    rule = r == "round_robin" ? Rule::RoundRobin : r == "hash" ? Rule::Hash : r == "broadcast" ? Rule::Broadcast : Rule::Direct;
   }
 };
 
@@ -173,7 +163,7 @@ struct ForwardKernel {
     if (routes.count == 0) {
       outbox.send(ctx, kHostKernel, out);
     } else {
-      const KernelId target = routes.rule == Rule::Hash ? routes.ids[t.seq % routes.count]
+      const KernelId target = routes.rule == RouteRule::Hash ? routes.ids[t.seq % routes.count]
                                                         : routes.ids[routes.next++ % routes.count];
       outbox.send(ctx, target, out);
     }
@@ -241,7 +231,7 @@ struct ProducerKernel {
  private:
   template <class Ctx>
   RK_HOST_DEVICE void generate(Ctx& ctx) {
-    const std::uint32_t per_token = routes.rule == Rule::Broadcast ? routes.count : 1;
+    const std::uint32_t per_token = routes.rule == RouteRule::Broadcast ? routes.count : 1;
     if (routes.count == 0) {
       owed = 0;
       return;
@@ -251,11 +241,11 @@ struct ProducerKernel {
       --owed;
       Slot s{};
       encode(s, Token{ctx.kernel_id(), 0, seq});
-      if (routes.rule == Rule::Broadcast) {
+      if (routes.rule == RouteRule::Broadcast) {
         for (std::uint32_t o = 0; o < routes.count; ++o) outbox.send(ctx, routes.ids[o], s);
         produced += routes.count;
       } else {
-        const KernelId target = routes.rule == Rule::Hash ? routes.ids[seq % routes.count]
+        const KernelId target = routes.rule == RouteRule::Hash ? routes.ids[seq % routes.count]
                                                           : routes.ids[routes.next++ % routes.count];
         outbox.send(ctx, target, s);
         ++produced;
