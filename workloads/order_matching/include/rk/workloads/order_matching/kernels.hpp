@@ -26,72 +26,9 @@
 #include "rk/core/runtime.hpp"
 #include "rk/workloads/order_matching/book.hpp"
 #include "rk/workloads/order_matching/messages.hpp"
-#include "rk/workloads/util.hpp"
+#include "rk/workloads/outbox.hpp"
 
 namespace rk::workloads::order_matching {
-
-/// Messages waiting for room downstream, in order (so per-destination FIFO holds). Grows up to
-/// `limit` messages; beyond that a message is counted as lost and reported, never dropped silently.
-struct Outbox {
-  std::vector<Slot> items;
-  std::vector<KernelId> targets;
-  std::size_t head = 0, count = 0, limit = 1 << 16;
-  std::uint64_t delivered = 0, lost = 0;
-
-  template <class Ctx>
-  void send(Ctx& ctx, KernelId target, const Slot& s) {
-    if (count > 0) flush(ctx);
-    if (count == 0 && attempt(ctx, target, s)) return;
-    if (count == items.size()) {
-      if (count >= limit) {
-        ++lost;
-        ctx.report_error();
-        return;
-      }
-      grow();
-    }
-    const std::size_t tail = (head + count) % items.size();
-    items[tail] = s;
-    targets[tail] = target;
-    ++count;
-  }
-  template <class Ctx>
-  void flush(Ctx& ctx) {
-    while (count > 0 && attempt(ctx, targets[head], items[head])) {
-      head = (head + 1) % items.size();
-      --count;
-    }
-  }
-
-  /// For the kernel's idle hook: retry what waits; true when something went out.
-  template <class Ctx>
-  bool retry(Ctx& ctx) {
-    if (count == 0) return false;
-    const std::uint64_t before = delivered;
-    flush(ctx);
-    return delivered != before;
-  }
-
- private:
-  void grow() {
-    const std::size_t cap = items.empty() ? 256 : items.size() * 2;
-    std::vector<Slot> ni(cap);
-    std::vector<KernelId> nt(cap);
-    for (std::size_t i = 0; i < count; ++i) {
-      ni[i] = items[(head + i) % items.size()];
-      nt[i] = targets[(head + i) % items.size()];
-    }
-    items.swap(ni);
-    targets.swap(nt);
-    head = 0;
-  }
-  template <class Ctx>
-  bool attempt(Ctx& ctx, KernelId target, const Slot& s) {
-    const bool ok = try_deliver_once(ctx, target, s);
-    if (ok) ++delivered;
-    return ok;
-  }
-};
 
 template <class T>
 inline Slot make_slot(const T& msg) {
@@ -103,7 +40,7 @@ inline Slot make_slot(const T& msg) {
 /// What every order-matching kernel has: an outbox for messages whose target was full, and the idle hook
 /// (rk::HasIdleHook) that sends them as soon as the target has room.
 struct WithOutbox {
-  Outbox outbox;
+  GrowingOutbox outbox;
   template <class Ctx>
   bool idle(Ctx& ctx) {
     return outbox.retry(ctx);
@@ -280,7 +217,7 @@ struct ReporterKernel : WithOutbox {
   std::uint64_t trade_batches = 0, reject_batches = 0, bad_messages = 0;
 
   ReporterKernel() = default;
-  explicit ReporterKernel(const KernelParams&) { outbox.limit = 1 << 20; }
+  explicit ReporterKernel(const KernelParams&) { outbox.storage.limit = 1 << 20; }
 
   template <class Ctx>
   void operator()(Ctx& ctx, const Slot& in) {

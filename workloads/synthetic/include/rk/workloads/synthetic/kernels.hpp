@@ -7,8 +7,8 @@
 
 #include "rk/core/context.hpp"
 #include "rk/core/runtime.hpp"
+#include "rk/workloads/outbox.hpp"
 #include "rk/workloads/synthetic/messages.hpp"
-#include "rk/workloads/util.hpp"
 
 namespace rk::workloads::synthetic {
 
@@ -29,56 +29,6 @@ struct Routes {
       if (count == kMaxOutputs) break;
       ids[count++] = id;
     }
-  }
-};
-
-/// Messages waiting for room downstream, kept in order so per-destination FIFO holds. Anything that
-/// cannot be kept is counted as lost (and reported), never dropped silently.
-template <std::uint32_t N>
-struct Outbox {
-  Slot items[N];
-  KernelId targets[N] = {};
-  std::uint32_t head = 0, count = 0;
-  std::uint64_t delivered = 0, lost = 0;
-
-  /// Deliver or queue. `target` kHostKernel means the kernel's output ring.
-  template <class Ctx>
-  RK_HOST_DEVICE void send(Ctx& ctx, KernelId target, const Slot& s) {
-    flush(ctx);
-    if (count == 0 && attempt(ctx, target, s)) return;
-    if (count == N) {
-      ++lost;
-      ctx.report_error();
-      return;
-    }
-    const std::uint32_t tail = (head + count) % N;
-    items[tail] = s;
-    targets[tail] = target;
-    ++count;
-  }
-  template <class Ctx>
-  RK_HOST_DEVICE void flush(Ctx& ctx) {
-    while (count > 0 && attempt(ctx, targets[head], items[head])) {
-      head = (head + 1) % N;
-      --count;
-    }
-  }
-
-  /// For the kernel's idle hook: retry what waits; true when something went out.
-  template <class Ctx>
-  RK_HOST_DEVICE bool retry(Ctx& ctx) {
-    if (count == 0) return false;
-    const std::uint64_t before = delivered;
-    flush(ctx);
-    return delivered != before;
-  }
-
- private:
-  template <class Ctx>
-  RK_HOST_DEVICE bool attempt(Ctx& ctx, KernelId target, const Slot& s) {
-    const bool ok = try_deliver_once(ctx, target, s);
-    if (ok) ++delivered;
-    return ok;
   }
 };
 
@@ -126,7 +76,7 @@ struct EchoKernel {
 /// `forward`: stamps a Trace and passes it on along its routes (to the host when it has none).
 struct ForwardKernel {
   Routes routes;
-  Outbox<512> outbox;
+  FixedOutbox<512> outbox;
   OrderTracker order;
   std::uint64_t received = 0;
 
@@ -188,7 +138,7 @@ struct ForwardKernel {
 struct ProducerKernel {
   static constexpr std::uint32_t kOutbox = 1024;
   Routes routes;
-  Outbox<kOutbox> outbox;
+  FixedOutbox<kOutbox> outbox;
   std::uint64_t next_seq = 0;
   std::uint64_t produced = 0;  ///< tokens handed to the outbox (delivered or waiting there)
   std::uint64_t owed = 0;      ///< tokens asked for and not generated yet
@@ -295,7 +245,7 @@ struct ConsumerKernel {
 struct PeerKernel {
   static constexpr std::uint32_t kOutbox = 2 * kMaxOutputs;  // room for a full round to every peer
   Routes routes;
-  Outbox<kOutbox> outbox;
+  FixedOutbox<kOutbox> outbox;
   OrderTracker order;
   HlcTimestamp last_from[kTrackedSources] = {};
   std::uint64_t next_seq_to[kMaxOutputs] = {};
