@@ -1,7 +1,7 @@
 // The whole ring-kernel topology (gateway → books → reporter on a CpuRuntime with 1, 2 and 4 simulated
 // devices), driven by the workload's own host driver through fakes of the harness: the result must
 // equal the sequential reference (the workload verifies itself; the tests also compare the hand-made
-// cases with their expected trades). Also the shared outbox of rk/workloads.
+// cases with their expected trades). Also the shared outbox and percentile of rk/workloads.
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -12,6 +12,7 @@
 #include "cases.hpp"
 #include "fakes.hpp"
 #include "rk/workloads/outbox.hpp"
+#include "rk/workloads/stats.hpp"
 
 using namespace omtest;
 
@@ -209,4 +210,15 @@ TEST(Outbox, GrowingDoublesUpToItsLimitThenCountsWhatDoesNotFit) {
   box.flush(ctx);
   ASSERT_EQ(ctx.got.size(), 600u);
   for (std::uint64_t i = 0; i < 600; ++i) EXPECT_EQ(ctx.got[i].second, i);
+}
+
+TEST(Stats, PercentileIsNearestRank) {
+  EXPECT_EQ(percentile({}, 0.5), 0u);
+  EXPECT_EQ(percentile({7}, 0.99), 7u);
+  const std::vector<std::uint64_t> v{50, 10, 40, 20, 30, 60, 80, 70, 100, 90};
+  EXPECT_EQ(percentile(v, 0.0), 10u);   // at least the smallest
+  EXPECT_EQ(percentile(v, 0.5), 50u);   // ceil(5) = 5th
+  EXPECT_EQ(percentile(v, 0.51), 60u);  // ceil(5.1) = 6th
+  EXPECT_EQ(percentile(v, 0.99), 100u);
+  EXPECT_EQ(percentile(v, 1.0), 100u);
 }
