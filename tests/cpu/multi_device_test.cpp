@@ -77,7 +77,8 @@ TEST(Devices, CrossDeviceK2KPipeline) {
   for (int i = 3; i >= 0; --i) {
     auto o = opts("forward", i);
     o.requested_id = i;
-    o.params.set("outputs", i == 3 ? "" : std::to_string(i + 1));
+    if (i < 3) o.params.set_routes({{static_cast<rk::KernelId>(i + 1)}, rk::RouteRule::Direct, false});
+    else o.params.set_routes({{}, rk::RouteRule::Direct, true});
     rt.launch("s" + std::to_string(i), {}, {}, o);
   }
   for (int i = 0; i < 4; ++i) rt.activate("s" + std::to_string(i));
@@ -136,7 +137,7 @@ TEST(Migration, UnderLoadNothingLostNothingDuplicatedOrderKept) {
   std::vector<std::string> producers;
   for (int p = 0; p < 3; ++p) {
     auto o = opts("producer", p);
-    o.params.set("outputs", std::to_string(consumer));
+    o.params.set_routes({{consumer}, rk::RouteRule::Direct, false});
     producers.push_back("p" + std::to_string(p));
     rt.launch(producers.back(), {}, {}, o);
   }

@@ -1,20 +1,13 @@
 // Order matching end to end on the CPU backend: generated orders through gateway → 8 books → reporter,
-// verified against the reference; prints orders/s and order-to-fill p50/p99.
+// verified against the reference; prints orders/s and order-to-fill p50/p99 (nearest rank, as the workload).
 // Usage: rk_order_matching_bench [orders=1000000] [devices=2] [workers=0 (hw / devices)] [burst=64] [window=8] [symbols=64]
-#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 
 #include "fakes.hpp"
+#include "rk/workloads/stats.hpp"
 
 using namespace omtest;
-
-static std::uint64_t pct(std::vector<std::uint64_t> v, double q) {
-  if (v.empty()) return 0;
-  const std::size_t k = std::min(v.size() - 1, static_cast<std::size_t>(q * static_cast<double>(v.size())));
-  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), v.end());
-  return v[k];
-}
 
 int main(int argc, char** argv) {
   auto arg = [&](int i, const char* d) { return std::string(argc > i ? argv[i] : d); };
@@ -35,6 +28,6 @@ int main(int argc, char** argv) {
   std::printf("orders/s %.0f  (elapsed %.3f s)\n", out.sink.attrs_f.at("orders_per_second"),
               static_cast<double>(out.sink.attrs_i.at("elapsed_ns")) * 1e-9);
   std::printf("order_to_fill samples %zu  p50 %llu ns  p99 %llu ns\n", lat.size(),
-              static_cast<unsigned long long>(pct(lat, 0.50)), static_cast<unsigned long long>(pct(lat, 0.99)));
+              static_cast<unsigned long long>(percentile(lat, 0.50)), static_cast<unsigned long long>(percentile(lat, 0.99)));
   return out.v.ok ? 0 : 1;
 }

@@ -81,14 +81,14 @@ inline Topology launch_topology(cpu::CpuRuntime& rt, std::uint32_t books, std::u
   Topology topo;
   const auto reporter = static_cast<KernelId>(books + 1);
   auto add = [&](const std::string& name, const std::string& type, KernelId id, int device, std::vector<KernelId> outs,
-                 const std::string& rule, bool from_host, bool to_host) {
+                 RouteRule rule, bool from_host, bool to_host) {
     KernelInfo k;
     k.name = name;
     k.type = type;
     k.id = id;
     k.device = device;
     k.outputs = outs;
-    k.rule = rule;
+    k.rule = to_string(rule);
     k.input_from_host = from_host;
     k.outputs_to_host = to_host;
     topo.kernels.push_back(k);
@@ -98,18 +98,15 @@ inline Topology launch_topology(cpu::CpuRuntime& rt, std::uint32_t books, std::u
     o.output_capacity = std::max<std::uint32_t>(capacity, 1024);
     o.requested_id = id;
     o.device = device;
-    std::string list;
-    for (KernelId x : outs) list += (list.empty() ? "" : ",") + std::to_string(x);
-    o.params.set("outputs", list);
-    o.params.set("rule", rule);
+    o.params.set_routes({outs, rule, to_host});
     rt.launch(name, Dim3{}, Dim3{}, o);
   };
   std::vector<KernelId> book_ids;
   for (std::uint32_t i = 0; i < books; ++i) book_ids.push_back(static_cast<KernelId>(i + 1));
-  add("gateway", "om_gateway", 0, 0, book_ids, "hash", true, false);
+  add("gateway", "om_gateway", 0, 0, book_ids, RouteRule::Hash, true, false);
   for (std::uint32_t i = 0; i < books; ++i)
-    add("book[" + std::to_string(i) + "]", "om_book", book_ids[i], static_cast<int>(i % devices), {reporter}, "direct", false, false);
-  add("reporter", "om_reporter", reporter, static_cast<int>(devices - 1), {}, "direct", false, true);
+    add("book[" + std::to_string(i) + "]", "om_book", book_ids[i], static_cast<int>(i % devices), {reporter}, RouteRule::Direct, false, false);
+  add("reporter", "om_reporter", reporter, static_cast<int>(devices - 1), {}, RouteRule::Direct, false, true);
   for (const auto& k : topo.kernels) rt.activate(k.name);
   return topo;
 }

@@ -1,7 +1,7 @@
 // The whole ring-kernel topology (gateway → books → reporter on a CpuRuntime with 1, 2 and 4 simulated
 // devices), driven by the workload's own host driver through fakes of the harness: the result must
 // equal the sequential reference (the workload verifies itself; the tests also compare the hand-made
-// cases with their expected trades).
+// cases with their expected trades). Also the shared outbox and percentile of rk/workloads.
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -11,6 +11,8 @@
 
 #include "cases.hpp"
 #include "fakes.hpp"
+#include "rk/workloads/outbox.hpp"
+#include "rk/workloads/stats.hpp"
 
 using namespace omtest;
 
@@ -134,4 +136,89 @@ TEST(OrderMatchingWorkload, RejectsWrongTopologies) {
   round_robin.kernels[0].rule = "round_robin";
   EXPECT_THROW(w->configure(p, round_robin, RunLimits{}), FakeParamError);
   EXPECT_NO_THROW(w->configure(p, topo, RunLimits{}));
+}
+
+// The outbox both workloads send through (rk/workloads/outbox.hpp), on a fake context whose targets
+// take messages only while they have room.
+namespace {
+
+struct OutboxCtx {
+  std::map<KernelId, std::uint32_t> room;  // per kernel; kHostKernel is the output ring
+  std::vector<std::pair<KernelId, std::uint64_t>> got;  // (target, number) in delivery order
+  std::uint64_t errors = 0;
+
+  SendStatus try_send_to_kernel(KernelId k, Slot& s) {
+    if (room[k] == 0) return SendStatus::Full;
+    --room[k];
+    got.emplace_back(k, s.header.type_id);
+    return SendStatus::Ok;
+  }
+  std::uint32_t output_queue_free_slots() { return room[kHostKernel]; }
+  bool enqueue_output(Slot& s) { return try_send_to_kernel(kHostKernel, s) == SendStatus::Ok; }
+  void report_error() { ++errors; }
+};
+
+Slot numbered(std::uint64_t n) {
+  Slot s{};
+  s.header.type_id = static_cast<std::uint32_t>(n);  // a number to check the order by
+  return s;
+}
+
+/// Sends 0..n-1 alternately to kernel 1 and the host while neither has room, then opens both.
+template <class Box>
+void fill_then_drain(Box& box, OutboxCtx& ctx, std::uint64_t n) {
+  for (std::uint64_t i = 0; i < n; ++i) box.send(ctx, i % 2 ? kHostKernel : KernelId{1}, numbered(i));
+  EXPECT_FALSE(box.retry(ctx));
+  ctx.room[1] = ctx.room[kHostKernel] = 1u << 30;
+  EXPECT_TRUE(box.retry(ctx));
+  EXPECT_EQ(box.count, 0u);
+}
+
+}  // namespace
+
+TEST(Outbox, FixedKeepsOrderAndCountsWhatDoesNotFit) {
+  OutboxCtx ctx;
+  auto box = std::make_unique<FixedOutbox<8>>();
+  fill_then_drain(*box, ctx, 11);
+  EXPECT_EQ(box->lost, 3u);
+  EXPECT_EQ(ctx.errors, 3u);
+  EXPECT_EQ(box->delivered, 8u);
+  ASSERT_EQ(ctx.got.size(), 8u);
+  for (std::uint64_t i = 0; i < 8; ++i) EXPECT_EQ(ctx.got[i], std::make_pair(i % 2 ? kHostKernel : KernelId{1}, i));
+  box->send(ctx, 1, numbered(99));  // nothing waits: straight through
+  EXPECT_EQ(ctx.got.back(), std::make_pair(KernelId{1}, std::uint64_t{99}));
+}
+
+TEST(Outbox, GrowingDoublesUpToItsLimitThenCountsWhatDoesNotFit) {
+  OutboxCtx ctx;
+  GrowingOutbox box;
+  box.storage.limit = 512;
+  fill_then_drain(box, ctx, 600);
+  EXPECT_EQ(box.storage.capacity(), 512u);
+  EXPECT_EQ(box.lost, 88u);
+  EXPECT_EQ(ctx.errors, 88u);
+  ASSERT_EQ(ctx.got.size(), 512u);
+  for (std::uint64_t i = 0; i < 512; ++i) EXPECT_EQ(ctx.got[i].second, i);
+  // Partly drained, then refilled past the wrap: still in order.
+  ctx = OutboxCtx{};
+  ctx.room[1] = 0;
+  for (std::uint64_t i = 0; i < 400; ++i) box.send(ctx, 1, numbered(i));
+  ctx.room[1] = 100;
+  box.flush(ctx);
+  for (std::uint64_t i = 400; i < 600; ++i) box.send(ctx, 1, numbered(i));
+  ctx.room[1] = 1000;
+  box.flush(ctx);
+  ASSERT_EQ(ctx.got.size(), 600u);
+  for (std::uint64_t i = 0; i < 600; ++i) EXPECT_EQ(ctx.got[i].second, i);
+}
+
+TEST(Stats, PercentileIsNearestRank) {
+  EXPECT_EQ(percentile({}, 0.5), 0u);
+  EXPECT_EQ(percentile({7}, 0.99), 7u);
+  const std::vector<std::uint64_t> v{50, 10, 40, 20, 30, 60, 80, 70, 100, 90};
+  EXPECT_EQ(percentile(v, 0.0), 10u);   // at least the smallest
+  EXPECT_EQ(percentile(v, 0.5), 50u);   // ceil(5) = 5th
+  EXPECT_EQ(percentile(v, 0.51), 60u);  // ceil(5.1) = 6th
+  EXPECT_EQ(percentile(v, 0.99), 100u);
+  EXPECT_EQ(percentile(v, 1.0), 100u);
 }

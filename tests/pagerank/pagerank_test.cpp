@@ -108,7 +108,7 @@ Topology partition_topology(std::uint32_t K, std::uint32_t devices) {
     k.type = "pagerank_partition";
     k.id = static_cast<rk::KernelId>(i);
     k.device = static_cast<int>(i % devices);
-    k.rule = "broadcast";
+    k.rule = to_string(rk::RouteRule::Broadcast);
     k.input_from_host = k.outputs_to_host = true;
     for (std::uint32_t j = 0; j < K; ++j)
       if (j != i) k.outputs.push_back(static_cast<rk::KernelId>(j));
@@ -125,10 +125,7 @@ void launch(rk::cpu::CpuRuntime& rt, const Topology& t) {
     o.kernel_type = k.type;
     o.requested_id = k.id;
     o.device = k.device;
-    std::string list;
-    for (auto id : k.outputs) list += (list.empty() ? "" : ",") + std::to_string(id);
-    o.params.set("outputs", list);
-    o.params.set("rule", k.rule);
+    o.params.set_routes({k.outputs, rk::RouteRule::Broadcast, k.outputs_to_host});  // as partition_topology
     rt.launch(k.name, rk::Dim3{}, rk::Dim3{}, o);
   }
   for (const auto& k : t.kernels) rt.activate(k.name);

@@ -6,24 +6,17 @@
 // (sorted by symbol, symbol_seq), the rejects identical as a set, and the global reduction (Sum over
 // the book kernels, in book order) of volume and notional equal to the reference totals.
 #include <algorithm>
-#include <cmath>
 #include <thread>
 
 #include "rk/core/reduction.hpp"
 #include "rk/workloads/order_matching/workloads.hpp"
+#include "rk/workloads/stats.hpp"
 
 namespace rk::workloads::order_matching {
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-std::uint64_t percentile(std::vector<std::uint64_t> v, double q) {
-  if (v.empty()) return 0;
-  const auto rank = static_cast<std::size_t>(std::max(1.0, std::ceil(q * static_cast<double>(v.size()))));
-  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(rank - 1), v.end());
-  return v[rank - 1];
-}
 
 class OrderMatching final : public Workload {
  public:

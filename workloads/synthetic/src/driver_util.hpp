@@ -2,14 +2,13 @@
 // latency bookkeeping.
 #pragma once
 
-#include <algorithm>
-#include <cmath>
 #include <chrono>
 #include <functional>
 #include <thread>
 #include <vector>
 
 #include "rk/core/runtime.hpp"
+#include "rk/workloads/stats.hpp"
 #include "rk/workloads/synthetic/messages.hpp"
 #include "rk/workloads/workload.hpp"
 
@@ -67,14 +66,6 @@ inline std::vector<Report> settle(RingKernelRuntime& rt, const std::vector<Kerne
     if ((!backlog && (!done_extra || done_extra(reports))) || Clock::now() > deadline) return reports;
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
-}
-
-/// Nearest-rank percentile of unsorted samples (copies).
-inline std::uint64_t percentile(std::vector<std::uint64_t> v, double q) {
-  if (v.empty()) return 0;
-  const auto rank = static_cast<std::size_t>(std::max(1.0, std::ceil(q * static_cast<double>(v.size()))));
-  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(rank - 1), v.end());
-  return v[rank - 1];
 }
 
 /// The latency probe the scenario names for `to` (or the first one, or `fallback`).

@@ -3,11 +3,11 @@
 //   host ──OrderBatch──► om_gateway ──OrderBatch (hash by symbol)──► om_book[i] ──Trade/RejectBatch,
 //   Watermark, BookReport──► om_reporter ──(forwarded)──► host
 //
-// - `om_gateway` (params `outputs` = the book kernel ids, `rule`): admits every order in arrival order
+// - `om_gateway` (routes: to the book kernels, rule hash): admits every order in arrival order
 //   (Admission: quantity, price, duplicate id across all symbols), marks rejected ones and routes each
-//   order to book `symbol % books` (its `outputs` in scenario order), batching 7 orders per message.
+//   order to book `symbol % books` (its route targets in scenario order), batching 7 orders per message.
 //   A burst end (kFlush) sends every book its partial batch carrying the flag.
-// - `om_book` (params `outputs` = the reporter): one Book per symbol it owns (the same code as the
+// - `om_book` (route: to the reporter): one Book per symbol it owns (the same code as the
 //   reference), batches fills (4 per message) and rejects (11 per message) to the reporter; on a burst
 //   end flushes them and acknowledges the burst with a Watermark; on the final burst sends its
 //   BookReport (counts and the volume/notional partials of the global reduction) first.
@@ -19,8 +19,6 @@
 // for now; every handler is copyable, so its kernel can migrate.
 #pragma once
 
-#include <cstdlib>
-#include <string>
 #include <utility>
 #include <vector>
 
@@ -28,87 +26,9 @@
 #include "rk/core/runtime.hpp"
 #include "rk/workloads/order_matching/book.hpp"
 #include "rk/workloads/order_matching/messages.hpp"
-#include "rk/workloads/util.hpp"
+#include "rk/workloads/outbox.hpp"
 
 namespace rk::workloads::order_matching {
-
-/// The `outputs` parameter: comma-separated kernel ids.
-inline std::vector<KernelId> parse_outputs(const KernelParams& p) {
-  std::vector<KernelId> ids;
-  const std::string list = p.get_string("outputs");
-  std::size_t pos = 0;
-  while (pos < list.size()) {
-    const std::size_t comma = list.find(',', pos);
-    const std::string item = list.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
-    if (!item.empty()) ids.push_back(static_cast<KernelId>(std::strtoul(item.c_str(), nullptr, 10)));
-    if (comma == std::string::npos) break;
-    pos = comma + 1;
-  }
-  return ids;
-}
-
-/// Messages waiting for room downstream, in order (so per-destination FIFO holds). Grows up to
-/// `limit` messages; beyond that a message is counted as lost and reported, never dropped silently.
-struct Outbox {
-  std::vector<Slot> items;
-  std::vector<KernelId> targets;
-  std::size_t head = 0, count = 0, limit = 1 << 16;
-  std::uint64_t delivered = 0, lost = 0;
-
-  template <class Ctx>
-  void send(Ctx& ctx, KernelId target, const Slot& s) {
-    if (count > 0) flush(ctx);
-    if (count == 0 && attempt(ctx, target, s)) return;
-    if (count == items.size()) {
-      if (count >= limit) {
-        ++lost;
-        ctx.report_error();
-        return;
-      }
-      grow();
-    }
-    const std::size_t tail = (head + count) % items.size();
-    items[tail] = s;
-    targets[tail] = target;
-    ++count;
-  }
-  template <class Ctx>
-  void flush(Ctx& ctx) {
-    while (count > 0 && attempt(ctx, targets[head], items[head])) {
-      head = (head + 1) % items.size();
-      --count;
-    }
-  }
-
-  /// For the kernel's idle hook: retry what waits; true when something went out.
-  template <class Ctx>
-  bool retry(Ctx& ctx) {
-    if (count == 0) return false;
-    const std::uint64_t before = delivered;
-    flush(ctx);
-    return delivered != before;
-  }
-
- private:
-  void grow() {
-    const std::size_t cap = items.empty() ? 256 : items.size() * 2;
-    std::vector<Slot> ni(cap);
-    std::vector<KernelId> nt(cap);
-    for (std::size_t i = 0; i < count; ++i) {
-      ni[i] = items[(head + i) % items.size()];
-      nt[i] = targets[(head + i) % items.size()];
-    }
-    items.swap(ni);
-    targets.swap(nt);
-    head = 0;
-  }
-  template <class Ctx>
-  bool attempt(Ctx& ctx, KernelId target, const Slot& s) {
-    const bool ok = try_deliver_once(ctx, target, s);
-    if (ok) ++delivered;
-    return ok;
-  }
-};
 
 template <class T>
 inline Slot make_slot(const T& msg) {
@@ -120,7 +40,7 @@ inline Slot make_slot(const T& msg) {
 /// What every order-matching kernel has: an outbox for messages whose target was full, and the idle hook
 /// (rk::HasIdleHook) that sends them as soon as the target has room.
 struct WithOutbox {
-  Outbox outbox;
+  GrowingOutbox outbox;
   template <class Ctx>
   bool idle(Ctx& ctx) {
     return outbox.retry(ctx);
@@ -135,7 +55,7 @@ struct GatewayKernel : WithOutbox {
   std::uint64_t orders = 0, bad_messages = 0;
 
   GatewayKernel() = default;
-  explicit GatewayKernel(const KernelParams& p) : books(parse_outputs(p)), pending(books.size()) {
+  explicit GatewayKernel(const KernelParams& p) : books(p.routes().outputs), pending(books.size()) {
     for (auto& b : pending) b = OrderBatch{};
   }
 
@@ -197,7 +117,7 @@ struct BookKernel : WithOutbox {
 
   BookKernel() = default;
   explicit BookKernel(const KernelParams& p) {
-    const auto out = parse_outputs(p);
+    const std::vector<KernelId>& out = p.routes().outputs;
     if (!out.empty()) reporter = out.front();
   }
 
@@ -297,7 +217,7 @@ struct ReporterKernel : WithOutbox {
   std::uint64_t trade_batches = 0, reject_batches = 0, bad_messages = 0;
 
   ReporterKernel() = default;
-  explicit ReporterKernel(const KernelParams&) { outbox.limit = 1 << 20; }
+  explicit ReporterKernel(const KernelParams&) { outbox.storage.limit = 1 << 20; }
 
   template <class Ctx>
   void operator()(Ctx& ctx, const Slot& in) {

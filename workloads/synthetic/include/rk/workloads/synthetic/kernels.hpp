@@ -3,92 +3,32 @@
 // global thread 0; the other threads of a larger grid only take part in the collectives.
 #pragma once
 
-#include <cstdlib>
 #include <vector>
-#include <string>
 
 #include "rk/core/context.hpp"
 #include "rk/core/runtime.hpp"
+#include "rk/workloads/outbox.hpp"
 #include "rk/workloads/synthetic/messages.hpp"
-#include "rk/workloads/util.hpp"
 
 namespace rk::workloads::synthetic {
 
 inline constexpr std::uint32_t kMaxOutputs = 256;
 inline constexpr std::uint32_t kTrackedSources = 4096;
 
-enum class Rule : std::uint8_t { Direct, RoundRobin, Hash, Broadcast };
-
-/// Output routes a kernel was launched with (parameters `outputs` = "3,4,5", `rule`).
+/// Output routes a kernel was launched with (KernelParams::routes), in a fixed-size copy the handler
+/// can keep on a device: the first kMaxOutputs targets in scenario order, and the rule.
 struct Routes {
   KernelId ids[kMaxOutputs] = {};
   std::uint32_t count = 0;
-  Rule rule = Rule::Direct;
+  RouteRule rule = RouteRule::Direct;
   std::uint32_t next = 0;  // round robin position
 
   Routes() = default;
-  explicit Routes(const KernelParams& p) {
-    const std::string list = p.get_string("outputs");
-    std::size_t pos = 0;
-    while (pos < list.size() && count < kMaxOutputs) {
-      const std::size_t comma = list.find(',', pos);
-      const std::string item = list.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
-      if (!item.empty()) ids[count++] = static_cast<KernelId>(std::strtoul(item.c_str(), nullptr, 10));
-      if (comma == std::string::npos) break;
-      pos = comma + 1;
+  explicit Routes(const KernelParams& p) : rule(p.routes().rule) {
+    for (const KernelId id : p.routes().outputs) {
+      if (count == kMaxOutputs) break;
+      ids[count++] = id;
     }
-    const std::string r = p.get_string("rule", "direct");
-    rule = r == "round_robin" ? Rule::RoundRobin : r == "hash" ? Rule::Hash : r == "broadcast" ? Rule::Broadcast : Rule::Direct;
-  }
-};
-
-/// Messages waiting for room downstream, kept in order so per-destination FIFO holds. Anything that
-/// cannot be kept is counted as lost (and reported), never dropped silently.
-template <std::uint32_t N>
-struct Outbox {
-  Slot items[N];
-  KernelId targets[N] = {};
-  std::uint32_t head = 0, count = 0;
-  std::uint64_t delivered = 0, lost = 0;
-
-  /// Deliver or queue. `target` kHostKernel means the kernel's output ring.
-  template <class Ctx>
-  RK_HOST_DEVICE void send(Ctx& ctx, KernelId target, const Slot& s) {
-    flush(ctx);
-    if (count == 0 && attempt(ctx, target, s)) return;
-    if (count == N) {
-      ++lost;
-      ctx.report_error();
-      return;
-    }
-    const std::uint32_t tail = (head + count) % N;
-    items[tail] = s;
-    targets[tail] = target;
-    ++count;
-  }
-  template <class Ctx>
-  RK_HOST_DEVICE void flush(Ctx& ctx) {
-    while (count > 0 && attempt(ctx, targets[head], items[head])) {
-      head = (head + 1) % N;
-      --count;
-    }
-  }
-
-  /// For the kernel's idle hook: retry what waits; true when something went out.
-  template <class Ctx>
-  RK_HOST_DEVICE bool retry(Ctx& ctx) {
-    if (count == 0) return false;
-    const std::uint64_t before = delivered;
-    flush(ctx);
-    return delivered != before;
-  }
-
- private:
-  template <class Ctx>
-  RK_HOST_DEVICE bool attempt(Ctx& ctx, KernelId target, const Slot& s) {
-    const bool ok = try_deliver_once(ctx, target, s);
-    if (ok) ++delivered;
-    return ok;
   }
 };
 
@@ -136,7 +76,7 @@ struct EchoKernel {
 /// `forward`: stamps a Trace and passes it on along its routes (to the host when it has none).
 struct ForwardKernel {
   Routes routes;
-  Outbox<512> outbox;
+  FixedOutbox<512> outbox;
   OrderTracker order;
   std::uint64_t received = 0;
 
@@ -173,7 +113,7 @@ struct ForwardKernel {
     if (routes.count == 0) {
       outbox.send(ctx, kHostKernel, out);
     } else {
-      const KernelId target = routes.rule == Rule::Hash ? routes.ids[t.seq % routes.count]
+      const KernelId target = routes.rule == RouteRule::Hash ? routes.ids[t.seq % routes.count]
                                                         : routes.ids[routes.next++ % routes.count];
       outbox.send(ctx, target, out);
     }
@@ -198,7 +138,7 @@ struct ForwardKernel {
 struct ProducerKernel {
   static constexpr std::uint32_t kOutbox = 1024;
   Routes routes;
-  Outbox<kOutbox> outbox;
+  FixedOutbox<kOutbox> outbox;
   std::uint64_t next_seq = 0;
   std::uint64_t produced = 0;  ///< tokens handed to the outbox (delivered or waiting there)
   std::uint64_t owed = 0;      ///< tokens asked for and not generated yet
@@ -241,7 +181,7 @@ struct ProducerKernel {
  private:
   template <class Ctx>
   RK_HOST_DEVICE void generate(Ctx& ctx) {
-    const std::uint32_t per_token = routes.rule == Rule::Broadcast ? routes.count : 1;
+    const std::uint32_t per_token = routes.rule == RouteRule::Broadcast ? routes.count : 1;
     if (routes.count == 0) {
       owed = 0;
       return;
@@ -251,11 +191,11 @@ struct ProducerKernel {
       --owed;
       Slot s{};
       encode(s, Token{ctx.kernel_id(), 0, seq});
-      if (routes.rule == Rule::Broadcast) {
+      if (routes.rule == RouteRule::Broadcast) {
         for (std::uint32_t o = 0; o < routes.count; ++o) outbox.send(ctx, routes.ids[o], s);
         produced += routes.count;
       } else {
-        const KernelId target = routes.rule == Rule::Hash ? routes.ids[seq % routes.count]
+        const KernelId target = routes.rule == RouteRule::Hash ? routes.ids[seq % routes.count]
                                                           : routes.ids[routes.next++ % routes.count];
         outbox.send(ctx, target, s);
         ++produced;
@@ -305,7 +245,7 @@ struct ConsumerKernel {
 struct PeerKernel {
   static constexpr std::uint32_t kOutbox = 2 * kMaxOutputs;  // room for a full round to every peer
   Routes routes;
-  Outbox<kOutbox> outbox;
+  FixedOutbox<kOutbox> outbox;
   OrderTracker order;
   HlcTimestamp last_from[kTrackedSources] = {};
   std::uint64_t next_seq_to[kMaxOutputs] = {};
