@@ -13,6 +13,10 @@ struct Backend {
   static void add(rk::RingKernelRuntime& rt, const std::string& type) {
     dynamic_cast<rk::cpu::CpuRuntime&>(rt).register_kernel_type<H>(type);
   }
+  template <class H>
+  static H handler(rk::RingKernelRuntime& rt, const std::string& kernel) {
+    return dynamic_cast<rk::cpu::CpuRuntime&>(rt).handler<H>(kernel);
+  }
 };
 
 }  // namespace

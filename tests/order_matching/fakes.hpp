@@ -88,7 +88,7 @@ inline Topology launch_topology(cpu::CpuRuntime& rt, std::uint32_t books, std::u
     k.id = id;
     k.device = device;
     k.outputs = outs;
-    k.rule = to_string(rule);
+    k.rule = rule;
     k.input_from_host = from_host;
     k.outputs_to_host = to_host;
     topo.kernels.push_back(k);

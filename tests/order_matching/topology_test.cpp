@@ -133,7 +133,7 @@ TEST(OrderMatchingWorkload, RejectsWrongTopologies) {
   bad_book.kernels[1].outputs.clear();
   EXPECT_THROW(w->configure(p, bad_book, RunLimits{}), FakeParamError);
   Topology round_robin = topo;
-  round_robin.kernels[0].rule = "round_robin";
+  round_robin.kernels[0].rule = rk::RouteRule::RoundRobin;
   EXPECT_THROW(w->configure(p, round_robin, RunLimits{}), FakeParamError);
   EXPECT_NO_THROW(w->configure(p, topo, RunLimits{}));
 }

@@ -108,7 +108,7 @@ Topology partition_topology(std::uint32_t K, std::uint32_t devices) {
     k.type = "pagerank_partition";
     k.id = static_cast<rk::KernelId>(i);
     k.device = static_cast<int>(i % devices);
-    k.rule = to_string(rk::RouteRule::Broadcast);
+    k.rule = rk::RouteRule::Broadcast;
     k.input_from_host = k.outputs_to_host = true;
     for (std::uint32_t j = 0; j < K; ++j)
       if (j != i) k.outputs.push_back(static_cast<rk::KernelId>(j));

@@ -82,13 +82,8 @@ std::vector<PlannedKernel> plan(const scenario::Scenario& sc, workloads::Topolog
   for (std::size_t i = 0; i < out.size(); ++i) {
     workloads::KernelInfo& info = topo.kernels[i];
     info.outputs = routes[i].outputs;
-    info.rule = to_string(routes[i].rule);
+    info.rule = routes[i].rule;
     info.outputs_to_host = routes[i].to_host;
-    // Transitional: the string form, until every handler reads routes().
-    std::string list;
-    for (KernelId o : info.outputs) list += (list.empty() ? "" : ",") + std::to_string(o);
-    out[i].options.params.set("outputs", list);
-    out[i].options.params.set("rule", info.rule);
     out[i].options.params.set_routes(std::move(routes[i]));
   }
   return out;

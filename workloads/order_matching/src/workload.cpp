@@ -64,7 +64,7 @@ class OrderMatching final : public Workload {
     if (!gw.input_from_host) params.fail("", "order_matching needs a route from host to the gateway");
     if (!rep.outputs_to_host) params.fail("", "order_matching needs a route from the reporter to host");
     if (gw.outputs.empty()) params.fail("", "order_matching needs routes from the gateway to the books (om_book)");
-    if (gw.rule != "hash")
+    if (gw.rule != RouteRule::Hash)
       params.fail("", "the route from the gateway to the books must use rule: hash (orders go to book symbol % books)");
     for (KernelId b : gw.outputs) {
       const KernelInfo& k = topo.by_id(b);

@@ -29,7 +29,7 @@ class FanOut final : public Workload {
       if (topo.by_id(out).type != "consumer") params.fail("", "the producer must route to consumers only");
     if (producers.front()->outputs.empty()) params.fail("", "fan_out needs routes from the producer to the consumers");
     for (const auto* c : topo.of_type("consumer")) names_.push_back(c->name);
-    copies_ = producers.front()->rule == "broadcast" ? producers.front()->outputs.size() : 1;
+    copies_ = producers.front()->rule == RouteRule::Broadcast ? producers.front()->outputs.size() : 1;
   }
 
   void run(RingKernelRuntime& rt, RunControl& ctl, ResultSink& sink) override {

@@ -57,7 +57,7 @@ struct KernelInfo {
   KernelId id = 0;
   int device = 0;
   std::vector<KernelId> outputs;  ///< K2K routes out of this kernel, in scenario order
-  std::string rule = "direct";    ///< routing rule of those routes: direct|round_robin|hash|broadcast
+  RouteRule rule = RouteRule::Direct;  ///< how the kernel spreads messages over those routes
   bool outputs_to_host = false;   ///< a route from this kernel to the host exists
   bool input_from_host = false;   ///< a route from the host to this kernel exists
 };
