@@ -264,5 +264,35 @@ TEST(CliRunFailure, FailedRunKeepsFailedFile) {
   EXPECT_TRUE(error_event);
 }
 
+// --log-level reaches the driver's logger: debug shows every phase on stderr, the default (warn) none,
+// and stdout keeps only the summary.
+TEST(CliLogLevel, DebugLogsThePhasesOnStderr) {
+  TempDir dir;
+  const std::vector<std::string> run = {"run", shipped("fan_out"), "--set", "iterations=1000", "--output",
+                                        (dir.path() / "out.h5").string()};
+  auto with_debug = run;
+  with_debug.insert(with_debug.end(), {"--log-level", "debug"});
+  const auto r = run_cli(with_debug, dir.path());
+  EXPECT_EQ(r.exit_code, 0) << describe(r);
+  for (const char* phase : {"prepare", "open results", "start backend", "launch", "run", "settle", "finish"})
+    EXPECT_NE(r.err.find(std::string("phase ") + phase + ": done"), std::string::npos) << phase << "\n" << r.err;
+  EXPECT_EQ(r.out.find("phase "), std::string::npos) << r.out;
+  const auto quiet = run_cli(run, dir.path());
+  EXPECT_EQ(quiet.exit_code, 0) << describe(quiet);
+  EXPECT_EQ(quiet.err.find("phase "), std::string::npos) << quiet.err;
+}
+
+// A CUDA run on an executable without the CUDA backend runs simulated when the scenario allows it,
+// and says so (stderr and an event in the results file).
+TEST(CliBackend, AllowSimulatedDevicesRunsACudaScenarioOnTheCpuBackend) {
+  TempDir dir;
+  const auto r = run_cli({"run", shipped("fan_out"), "--set", "backend=cuda", "--set", "allow_simulated_devices=true",
+                          "--set", "iterations=1000", "--output", (dir.path() / "out.h5").string()},
+                         dir.path());
+  EXPECT_EQ(r.exit_code, 0) << describe(r);
+  EXPECT_NE(r.err.find("simulated on the cpu backend"), std::string::npos) << r.err;
+  EXPECT_NE(r.out.find("backend"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace rk::harness_test

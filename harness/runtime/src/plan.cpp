@@ -118,6 +118,11 @@ const Backend& choose_backend(const std::string& requested, std::uint32_t device
            " devices asked for: simulated on the " + simulated->name + " backend (allow_simulated_devices)";
     return *simulated;
   }
+  if (requested == "cuda" && allow_simulated_devices && simulated) {
+    note = "backend 'cuda' is not built into this executable: the " + std::to_string(devices) +
+           " device(s) are simulated on the " + simulated->name + " backend (allow_simulated_devices)";
+    return *simulated;
+  }
   if (requested == "cuda")
     throw InputError("backend 'cuda' is not available: this executable runs ring kernels on the " + built +
                      " backend only (the CUDA device code is compiled but its host runtime is not built yet)");

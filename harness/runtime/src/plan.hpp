@@ -10,6 +10,7 @@
 
 #include "rk/core/runtime.hpp"
 #include "rk/harness/backend.hpp"
+#include "rk/harness/driver.hpp"
 #include "rk/scenario/scenario.hpp"
 #include "rk/workloads/workload.hpp"
 

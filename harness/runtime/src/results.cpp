@@ -44,6 +44,13 @@ void open_results(Run& run) {
   run.file->set_attr("workload", sc.workload.name);
   run.file->set_attr("seed", static_cast<std::int64_t>(sc.seed));
   run.file->set_attr("mpi_ranks", static_cast<std::int64_t>(run.cluster.size()));
+  if (!run.prepared.backend_note.empty()) {
+    record::Event e;
+    e.severity = record::Severity::warning;
+    e.kind = "backend";
+    e.message = run.prepared.backend_note;
+    run.file->events().append(e);
+  }
 }
 
 void finish_results(Run& run) {
