@@ -1,6 +1,6 @@
 // NcclReduction: deterministic all-reduce over NCCL (all-gather, then a rank-ordered fold kernel).
-#include "rk/cuda/error.hpp"
 #include "rk/cuda/nccl_reduction.hpp"
+#include "rk/cuda/nccl_error.hpp"
 
 #include <cstring>
 #include <mutex>

@@ -1,10 +1,10 @@
-// Typed CUDA and NCCL errors with location: RK_CUDA_CHECK(call) / RK_NCCL_CHECK(call) clear the error
-// and throw rk::cuda::cuda_error (status, the call's text, file:line); the _NOEXCEPT variants only
-// report, for destructors. UNVERIFIED on hardware (compiled in CI, never run on a GPU yet).
+// Typed CUDA errors with location: RK_CUDA_CHECK(call) clears the error and throws rk::cuda::cuda_error
+// (status, the call's text, file:line); the _NOEXCEPT variant only reports, for destructors. NCCL's
+// RK_NCCL_CHECK is in rk/cuda/nccl_error.hpp, so that CUDA-only code needs no nccl.h.
+// UNVERIFIED on hardware (compiled in CI, never run on a GPU yet).
 #pragma once
 
 #include <cuda_runtime.h>
-#include <nccl.h>
 
 #include <cstdio>
 #include <stdexcept>
@@ -26,10 +26,6 @@ class cuda_error : public std::runtime_error {
   throw cuda_error(static_cast<int>(e), std::string(file) + ":" + std::to_string(line) + ": " + call + " failed: " +
                                             cudaGetErrorName(e) + ": " + cudaGetErrorString(e));
 }
-[[noreturn]] inline void throw_nccl(ncclResult_t r, const char* call, const char* file, int line) {
-  throw cuda_error(static_cast<int>(r), std::string(file) + ":" + std::to_string(line) + ": " + call +
-                                            " failed: " + ncclGetErrorString(r));
-}
 
 }  // namespace rk::cuda
 
@@ -37,11 +33,6 @@ class cuda_error : public std::runtime_error {
   do {                                                                            \
     const cudaError_t rk_e_ = (call);                                             \
     if (rk_e_ != cudaSuccess) ::rk::cuda::throw_cuda(rk_e_, #call, __FILE__, __LINE__); \
-  } while (0)
-#define RK_NCCL_CHECK(call)                                                       \
-  do {                                                                            \
-    const ncclResult_t rk_r_ = (call);                                            \
-    if (rk_r_ != ncclSuccess) ::rk::cuda::throw_nccl(rk_r_, #call, __FILE__, __LINE__); \
   } while (0)
 #define RK_CUDA_CHECK_NOEXCEPT(call)                                              \
   do {                                                                            \

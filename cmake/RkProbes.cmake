@@ -1,0 +1,61 @@
+# Probes of the tools some tests run (never of the build's own dependencies): one answer per
+# configure, whichever folder asks first.
+
+# rk_probe_mpirun(<is_open_mpi> [FLAGS <flags>]): whether MPIEXEC_EXECUTABLE (FindMPI's launcher) is Open MPI.
+# <flags> gets the options Open MPI needs in CI containers, which run as root on 2 cores: it refuses
+# to start as root and to put more ranks than cores on a machine unless told to (empty for other MPIs).
+function(rk_probe_mpirun is_open_mpi)
+  cmake_parse_arguments(ARG "" "FLAGS" "" ${ARGN})
+  get_property(probed GLOBAL PROPERTY rk_probe_mpirun_done)
+  if(NOT probed)
+    set(answer FALSE)
+    if(MPIEXEC_EXECUTABLE)
+      execute_process(COMMAND ${MPIEXEC_EXECUTABLE} --version OUTPUT_VARIABLE version ERROR_QUIET)
+      if(version MATCHES "Open MPI|OpenRTE")
+        set(answer TRUE)
+      endif()
+    endif()
+    set_property(GLOBAL PROPERTY rk_probe_mpirun_open_mpi ${answer})
+    set_property(GLOBAL PROPERTY rk_probe_mpirun_done TRUE)
+  endif()
+  get_property(answer GLOBAL PROPERTY rk_probe_mpirun_open_mpi)
+  set(${is_open_mpi} ${answer} PARENT_SCOPE)
+  if(ARG_FLAGS)
+    if(answer)
+      set(${ARG_FLAGS} --allow-run-as-root --oversubscribe PARENT_SCOPE)
+    else()
+      set(${ARG_FLAGS} "" PARENT_SCOPE)
+    endif()
+  endif()
+endfunction()
+
+# rk_probe_python_module(<var> <module>...): <var> = a Python interpreter that imports every <module>,
+# or "" when none does. Candidates in order: <var> as already set (e.g. -DRK_H5PY_PYTHON=...), the
+# interpreter FindPython3 finds, /usr/bin/python3. A found interpreter is also cached in <var>.
+function(rk_probe_python_module var)
+  set(modules ${ARGN})
+  string(MAKE_C_IDENTIFIER "rk_probe_python_${var}_${modules}" key)
+  get_property(probed GLOBAL PROPERTY ${key}_done)
+  if(NOT probed)
+    find_package(Python3 COMPONENTS Interpreter QUIET)
+    list(JOIN modules ", " imports)
+    set(found "")
+    foreach(candidate IN ITEMS "${${var}}" "${Python3_EXECUTABLE}" /usr/bin/python3)
+      if(candidate AND EXISTS "${candidate}")
+        execute_process(COMMAND "${candidate}" -c "import ${imports}" RESULT_VARIABLE missing
+                        OUTPUT_QUIET ERROR_QUIET)
+        if(missing EQUAL 0)
+          set(found "${candidate}")
+          break()
+        endif()
+      endif()
+    endforeach()
+    set_property(GLOBAL PROPERTY ${key} "${found}")
+    set_property(GLOBAL PROPERTY ${key}_done TRUE)
+    if(found)
+      set(${var} "${found}" CACHE FILEPATH "Python interpreter with ${imports}, for the tests that need them")
+    endif()
+  endif()
+  get_property(found GLOBAL PROPERTY ${key})
+  set(${var} "${found}" PARENT_SCOPE)
+endfunction()
