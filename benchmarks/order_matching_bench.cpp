@@ -11,8 +11,8 @@ using namespace omtest;
 
 int main(int argc, char** argv) {
   auto arg = [&](int i, const char* d) { return std::string(argc > i ? argv[i] : d); };
-  FakeParams p;
-  p.gen = std::make_unique<FakeParams>();
+  MapParams p = om_params();
+  p.gen = om_generator();
   p.gen->values["orders"] = arg(1, "1000000");
   const auto devices = static_cast<std::uint32_t>(std::stoul(arg(2, "2")));
   const auto workers = static_cast<std::uint32_t>(std::stoul(arg(3, "0")));

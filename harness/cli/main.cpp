@@ -7,6 +7,8 @@
 #include <csignal>
 #include <filesystem>
 #include <iostream>
+#include <ostream>
+#include <utility>
 
 #include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -37,6 +39,21 @@ std::vector<std::filesystem::path> shipped_scenarios() {
   }
   std::sort(out.begin(), out.end());
   return out;
+}
+
+/// One line per declared parameter, columns aligned.
+void print_params(std::ostream& out, const std::string& indent, const std::vector<rk::ParamSpec>& specs) {
+  std::size_t wn = 0, wt = 0, wd = 0;
+  for (const auto& s : specs) {
+    wn = std::max(wn, s.name.size());
+    wt = std::max(wt, s.type_text().size());
+    wd = std::max(wd, s.default_text.size());
+  }
+  for (const auto& s : specs) {
+    const std::string type = s.type_text();
+    out << indent << s.name << std::string(wn - s.name.size() + 2, ' ') << type << std::string(wt - type.size() + 2, ' ')
+        << s.default_text << std::string(wd - s.default_text.size() + 2, ' ') << s.doc << "\n";
+  }
 }
 
 }  // namespace
@@ -110,10 +127,25 @@ int main(int argc, char** argv) {
       return rc;
     }
     if (*list) {
-      std::cout << "kernel types:\n";
-      for (const auto& t : rk::harness::registered_kernel_types()) std::cout << "  " << t << "\n";
-      std::cout << "workloads:\n";
-      for (const auto& w : rk::harness::registered_workloads()) std::cout << "  " << w.name << "  " << w.description << "\n";
+      std::cout << "kernel types (params: name  type  default  doc):\n";
+      for (const auto& t : rk::harness::registered_kernel_types()) {
+        std::cout << "  " << t << "\n";
+        print_params(std::cout, "      ", rk::harness::kernel_type_params(t));
+      }
+      std::cout << "workloads (params: name  type  default  doc):\n";
+      for (const auto& w : rk::harness::registered_workloads()) {
+        std::cout << "  " << w.name << "  " << w.description << "\n";
+        std::string limits;
+        for (const auto& [honoured, key] : {std::pair{w.limits.duration, "duration"}, std::pair{w.limits.iterations, "iterations"},
+                                            std::pair{w.limits.warmup, "warmup"}})
+          if (honoured) limits += std::string(limits.empty() ? "" : ", ") + key;
+        std::cout << "    honours: " << (limits.empty() ? "none of duration, iterations, warmup" : limits) << "\n";
+        print_params(std::cout, "      ", w.params);
+        if (!w.generator_params.empty()) {
+          std::cout << "    generator:\n";
+          print_params(std::cout, "      ", w.generator_params);
+        }
+      }
       std::cout << "scenarios:\n";
       for (const auto& s : shipped_scenarios()) std::cout << "  " << s.string() << "\n";
       return 0;

@@ -294,5 +294,52 @@ TEST(CliBackend, AllowSimulatedDevicesRunsACudaScenarioOnTheCpuBackend) {
   EXPECT_NE(r.out.find("backend"), std::string::npos);
 }
 
+
+// Every workload, generator and kernel parameter is declared: a typo is exit 2 naming the line, with a
+// did-you-mean; a value outside the declared range too; `validate` says the same.
+TEST(CliParams, MisspelledWorkloadParameterIsRejected) {
+  expect_invalid({"run", shipped("ping_pong"), "--set", "workload.payload_byte=0"}, "did you mean 'payload_bytes'");
+  // In the file: the error names its line.
+  TempDir dir;
+  std::string text = read_text(shipped("ping_pong"));
+  const auto at = text.find("  payload_bytes: 8");
+  ASSERT_NE(at, std::string::npos);
+  text.replace(at, 17, "  payload_byte: 8");
+  const auto line = 1 + std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(at), '\n');
+  write_text(dir / "typo.yaml", text);
+  const auto v = run_cli({"validate", (dir / "typo.yaml").string()}, dir.path());
+  EXPECT_EQ(v.exit_code, 2) << describe(v);
+  EXPECT_NE(v.err.find("typo.yaml:" + std::to_string(line) + ":"), std::string::npos) << describe(v);
+  EXPECT_NE(v.err.find("did you mean 'payload_bytes'"), std::string::npos) << describe(v);
+}
+
+TEST(CliParams, MisspelledGeneratorAndKernelParametersAreRejected) {
+  expect_invalid({"run", shipped("pagerank"), "--set", "workload.generator.edgefactor=4"}, "did you mean 'edge_factor'");
+  expect_invalid({"run", shipped("migration_cost"), "--set", "kernels.0.params.state_byte=64"},
+                 "did you mean 'state_bytes'");
+  expect_invalid({"run", shipped("migration_cost"), "--set", "kernels.0.params.state_bytes=-1"}, "state_bytes");
+  expect_invalid({"run", shipped("pagerank"), "--set", "workload.generator.kind=erdos"}, "rmat");
+}
+
+TEST(CliParams, ParametersOfAWorkloadWithoutAGeneratorAreRejected) {
+  expect_invalid({"run", shipped("pipeline"), "--set", "workload.generator.orders=5"}, "has no generator");
+}
+
+// Top-level run limits a workload does not honour are refused, not silently ignored.
+TEST(CliLimits, LimitsTheWorkloadDoesNotHonourAreRejected) {
+  expect_invalid({"run", shipped("pipeline"), "--set", "warmup=100ms"}, "does not honour 'warmup'");
+  expect_invalid({"run", shipped("pagerank"), "--set", "iterations=5"}, "does not honour 'iterations'");
+  expect_invalid({"run", shipped("allreduce"), "--set", "duration=5s"}, "does not honour 'duration'");
+  expect_invalid({"run", shipped("order_matching"), "--set", "duration=5s"}, "does not honour 'duration'");
+}
+
+TEST(CliList, ShowsDeclaredParameters) {
+  TempDir dir;
+  const auto r = run_cli({"list"}, dir.path());
+  EXPECT_EQ(r.exit_code, 0) << describe(r);
+  for (const char* want : {"payload_bytes", "int 0..", "edge_factor", "state_bytes", "rmat|kronecker|uniform"})
+    EXPECT_NE(r.out.find(want), std::string::npos) << want << "\n" << r.out;
+}
+
 }  // namespace
 }  // namespace rk::harness_test

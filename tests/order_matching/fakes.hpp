@@ -1,6 +1,6 @@
 // Test doubles for the harness side of a workload run: Params, RunControl, ResultSink, and a launcher
-// that plans the order-matching topology the way harness/runtime/src/driver.cpp does (kernel ids in
-// scenario order, routes as `outputs`/`rule` params).
+// that plans the order-matching topology the way harness/runtime/src/plan.cpp does (kernel ids in
+// scenario order, routes as data).
 #pragma once
 
 #include <chrono>
@@ -9,6 +9,7 @@
 #include <string>
 
 #include "rk/cpu/runtime.hpp"
+#include "rk/workloads/declared_params.hpp"
 #include "rk/workloads/order_matching/workloads.hpp"
 
 namespace omtest {
@@ -16,29 +17,12 @@ namespace omtest {
 using namespace rk;
 using namespace rk::workloads;
 
-struct FakeParamError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-
-class FakeParams final : public Params {
- public:
-  std::map<std::string, std::string> values;
-  std::unique_ptr<FakeParams> gen;
-  std::int64_t get_int(const std::string& k, std::int64_t fb, std::int64_t mn, std::int64_t mx) const override {
-    if (!has(k)) return fb;
-    const std::int64_t v = std::stoll(values.at(k));
-    if (v < mn || v > mx) fail(k, "out of range");
-    return v;
-  }
-  double get_double(const std::string& k, double fb, double, double) const override {
-    return has(k) ? std::stod(values.at(k)) : fb;
-  }
-  std::string get_string(const std::string& k, const std::string& fb) const override { return has(k) ? values.at(k) : fb; }
-  bool get_bool(const std::string& k, bool fb) const override { return has(k) ? values.at(k) == "true" : fb; }
-  bool has(const std::string& k) const override { return values.count(k) != 0; }
-  [[noreturn]] void fail(const std::string& k, const std::string& m) const override { throw FakeParamError(k + ": " + m); }
-  const Params* generator() const override { return has("orders") ? nullptr : gen.get(); }
-};
+/// The order-matching workload's parameters from strings, read against its declaration; errors are InputError.
+inline MapParams om_params() { return MapParams::of(order_matching::workloads().front(), false); }
+/// Its generator mapping, to assign to `gen`.
+inline std::unique_ptr<MapParams> om_generator() {
+  return std::make_unique<MapParams>(order_matching::workloads().front().generator_params, "workload.generator");
+}
 
 class FakeControl final : public RunControl {
  public:
@@ -117,7 +101,7 @@ struct RunOutcome {
 };
 
 /// Configure, run, verify and write one order_matching run on a fresh CpuRuntime.
-inline RunOutcome run_workload(FakeParams& params, std::uint32_t devices, std::uint32_t books = 8,
+inline RunOutcome run_workload(MapParams& params, std::uint32_t devices, std::uint32_t books = 8,
                                std::uint32_t workers = 1) {
   cpu::CpuRuntime rt({.devices = devices, .workers = workers});
   auto r = rt.registrar();

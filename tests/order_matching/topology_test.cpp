@@ -38,9 +38,9 @@ class OrderMatchingTopology : public ::testing::TestWithParam<std::uint32_t> {};
 
 TEST_P(OrderMatchingTopology, GeneratedOrdersEqualReference) {
   const std::uint32_t devices = GetParam();
-  FakeParams p;
+  MapParams p = om_params();
   p.values["symbols"] = "13";
-  p.gen = std::make_unique<FakeParams>();
+  p.gen = om_generator();
   p.gen->values["orders"] = "200000";
   p.gen->values["resting"] = "300";
   p.values["burst"] = "8";  // many bursts: exercises the window and the watermarks
@@ -58,7 +58,7 @@ TEST_P(OrderMatchingTopology, HandMadeCasesThroughKernels) {
   const std::uint32_t devices = GetParam();
   for (const auto& c : hand_cases()) {
     SCOPED_TRACE(c.name);
-    FakeParams p;
+    MapParams p = om_params();
     p.values["orders"] = write_temp("om_case.csv", c.csv);
     p.values["burst"] = "1";
     const RunOutcome out = run_workload(p, devices, 3);
@@ -71,9 +71,9 @@ TEST_P(OrderMatchingTopology, HandMadeCasesThroughKernels) {
 TEST_P(OrderMatchingTopology, GeneratedOrdersOtherSeedsAndTinyWindow) {
   for (const char* seed : {"1", "2", "3"}) {
     SCOPED_TRACE(seed);
-    FakeParams p;
+    MapParams p = om_params();
     p.values["symbols"] = "5";
-    p.gen = std::make_unique<FakeParams>();
+    p.gen = om_generator();
     p.gen->values["orders"] = "5000";
     p.gen->values["resting"] = "100";
     p.gen->values["seed"] = seed;
@@ -86,9 +86,9 @@ TEST_P(OrderMatchingTopology, GeneratedOrdersOtherSeedsAndTinyWindow) {
 }
 
 TEST_P(OrderMatchingTopology, OneBookAndManySymbols) {
-  FakeParams p;
+  MapParams p = om_params();
   p.values["symbols"] = "100";
-  p.gen = std::make_unique<FakeParams>();
+  p.gen = om_generator();
   p.gen->values["orders"] = "50000";
   p.gen->values["resting"] = "50";
   const RunOutcome out = run_workload(p, GetParam(), 1);
@@ -103,13 +103,13 @@ TEST(OrderMatchingWorkload, MalformedCsvIsAnInputErrorWithFileAndLine) {
   auto r = rt.registrar();
   order_matching::register_kernel_types(r);
   const Topology topo = launch_topology(rt, 2, 1);
-  FakeParams p;
+  MapParams p = om_params();
   p.values["orders"] = write_temp("om_bad.csv", "action,order_id,symbol,side,price,quantity\nNEW,1,A,BUY,1,1\nNEW,2,A,BUY,x,1\n");
   auto w = order_matching::make_workload();
   try {
     w->configure(p, topo, RunLimits{});
     FAIL() << "no error";
-  } catch (const FakeParamError& e) {
+  } catch (const InputError& e) {
     EXPECT_NE(std::string(e.what()).find("om_bad.csv:3: error: price 'x'"), std::string::npos) << e.what();
   }
 }
@@ -119,22 +119,22 @@ TEST(OrderMatchingWorkload, RejectsWrongTopologies) {
   auto r = rt.registrar();
   order_matching::register_kernel_types(r);
   Topology topo = launch_topology(rt, 2, 1);
-  FakeParams p;
-  p.gen = std::make_unique<FakeParams>();
+  MapParams p = om_params();
+  p.gen = om_generator();
   p.gen->values["orders"] = "10";
   auto w = order_matching::make_workload();
   Topology no_host = topo;
   no_host.kernels[0].input_from_host = false;
-  EXPECT_THROW(w->configure(p, no_host, RunLimits{}), FakeParamError);
+  EXPECT_THROW(w->configure(p, no_host, RunLimits{}), InputError);
   Topology no_out = topo;
   no_out.kernels.back().outputs_to_host = false;
-  EXPECT_THROW(w->configure(p, no_out, RunLimits{}), FakeParamError);
+  EXPECT_THROW(w->configure(p, no_out, RunLimits{}), InputError);
   Topology bad_book = topo;
   bad_book.kernels[1].outputs.clear();
-  EXPECT_THROW(w->configure(p, bad_book, RunLimits{}), FakeParamError);
+  EXPECT_THROW(w->configure(p, bad_book, RunLimits{}), InputError);
   Topology round_robin = topo;
   round_robin.kernels[0].rule = rk::RouteRule::RoundRobin;
-  EXPECT_THROW(w->configure(p, round_robin, RunLimits{}), FakeParamError);
+  EXPECT_THROW(w->configure(p, round_robin, RunLimits{}), InputError);
   EXPECT_NO_THROW(w->configure(p, topo, RunLimits{}));
 }
 

@@ -13,6 +13,7 @@
 #include <variant>
 
 #include "rk/cpu/runtime.hpp"
+#include "rk/workloads/declared_params.hpp"
 #include "rk/workloads/pagerank/graph.hpp"
 #include "rk/workloads/pagerank/reference.hpp"
 #include "rk/workloads/pagerank/ring.hpp"
@@ -27,40 +28,11 @@ namespace {
 // ---------------------------------------------------------------------------------------------------
 // Fakes of the harness side.
 
-class FakeParams final : public rk::workloads::Params {
- public:
-  using Value = std::variant<std::int64_t, double, std::string, bool>;
-  std::map<std::string, Value> values;
-  std::unique_ptr<FakeParams> gen;
+/// The pagerank workload's parameters from strings, read against its declaration.
+rk::workloads::MapParams pagerank_params(bool with_generator) {
+  return rk::workloads::MapParams::of(rk::workloads::pagerank::workloads().front(), with_generator);
+}
 
-  std::int64_t get_int(const std::string& k, std::int64_t fb, std::int64_t mn, std::int64_t mx) const override {
-    auto it = values.find(k);
-    const std::int64_t v = it == values.end() ? fb : std::get<std::int64_t>(it->second);
-    if (v < mn || v > mx) fail(k, "out of range");
-    return v;
-  }
-  double get_double(const std::string& k, double fb, double mn, double mx) const override {
-    auto it = values.find(k);
-    double v = fb;
-    if (it != values.end())
-      v = std::holds_alternative<double>(it->second) ? std::get<double>(it->second) : static_cast<double>(std::get<std::int64_t>(it->second));
-    if (v < mn || v > mx) fail(k, "out of range");
-    return v;
-  }
-  std::string get_string(const std::string& k, const std::string& fb) const override {
-    auto it = values.find(k);
-    return it == values.end() ? fb : std::get<std::string>(it->second);
-  }
-  bool get_bool(const std::string& k, bool fb) const override {
-    auto it = values.find(k);
-    return it == values.end() ? fb : std::get<bool>(it->second);
-  }
-  bool has(const std::string& k) const override { return values.count(k) != 0; }
-  [[noreturn]] void fail(const std::string& k, const std::string& m) const override {
-    throw std::invalid_argument("workload." + k + ": " + m);
-  }
-  const Params* generator() const override { return gen.get(); }
-};
 
 class FakeControl final : public rk::workloads::RunControl {
  public:
@@ -139,7 +111,7 @@ struct WorkloadRun {
 };
 
 /// Runs the `pagerank` workload as the harness does, on `devices` simulated devices and K partitions.
-WorkloadRun run_workload(const FakeParams& params, std::uint32_t devices, std::uint32_t K) {
+WorkloadRun run_workload(const rk::workloads::MapParams& params, std::uint32_t devices, std::uint32_t K) {
   rk::cpu::CpuRuntime rt({.devices = devices, .workers = 1});
   const Topology topo = partition_topology(K, devices);
   auto wl = pr::workloads().front().create();
@@ -376,17 +348,16 @@ TEST(PageRankPartitions, BlocksCoverEveryCrossEdge) {
 // ---------------------------------------------------------------------------------------------------
 // Ring kernels through the workload on 1, 2 and 4 simulated devices.
 
-FakeParams rmat_params(std::int64_t scale, std::int64_t seed) {
-  FakeParams p;
-  p.gen = std::make_unique<FakeParams>();
-  p.gen->values = {{"kind", std::string("rmat")}, {"scale", scale}, {"edge_factor", std::int64_t{8}}, {"seed", seed}};
+rk::workloads::MapParams rmat_params(std::int64_t scale, std::int64_t seed) {
+  rk::workloads::MapParams p = pagerank_params(true);
+  p.gen->values = {{"kind", "rmat"}, {"scale", std::to_string(scale)}, {"edge_factor", "8"}, {"seed", std::to_string(seed)}};
   return p;
 }
 
 TEST(PageRankRing, EqualsReferenceOnGeneratedGraphsAcrossDevices) {
   std::vector<double> first;
   for (std::uint32_t devices : {1u, 2u, 4u}) {
-    const FakeParams params = rmat_params(11, 3);
+    const rk::workloads::MapParams params = rmat_params(11, 3);
     const WorkloadRun a = run_workload(params, devices, 4);
     EXPECT_TRUE(a.verification.ok) << devices << " devices: "
                                    << (a.verification.failures.empty() ? "" : a.verification.failures.front());
@@ -408,10 +379,9 @@ TEST(PageRankRing, EqualsReferenceOnGeneratedGraphsAcrossDevices) {
 }
 
 TEST(PageRankRing, UniformGeneratorAndOtherPartitionCounts) {
-  FakeParams params;
-  params.gen = std::make_unique<FakeParams>();
-  params.gen->values = {{"kind", std::string("uniform")}, {"vertices", std::int64_t{3000}}, {"edges", std::int64_t{20000}}};
-  params.values = {{"damping", 0.9}, {"tolerance", 1e-9}};
+  rk::workloads::MapParams params = pagerank_params(true);
+  params.gen->values = {{"kind", "uniform"}, {"vertices", "3000"}, {"edges", "20000"}};
+  params.values = {{"damping", "0.9"}, {"tolerance", "1e-9"}};
   for (auto [devices, K] : {std::pair{1u, 1u}, std::pair{2u, 3u}, std::pair{4u, 5u}}) {
     const WorkloadRun r = run_workload(params, devices, K);
     EXPECT_TRUE(r.verification.ok) << devices << "/" << K << ": "
@@ -432,7 +402,7 @@ TEST(PageRankRing, HandMadeGraphsFromFilesAcrossDevices) {
   int n = 0;
   for (const auto& text : graphs) {
     const auto path = temp_file("g" + std::to_string(n++) + ".txt", text);
-    FakeParams params;
+    rk::workloads::MapParams params = pagerank_params(false);
     params.values = {{"graph", path}};
     const auto ref = pr::reference_pagerank(pr::build_graph(pr::load_snap(path)), pr::PageRankOptions{});
     for (std::uint32_t devices : {1u, 2u, 4u}) {
@@ -450,17 +420,17 @@ TEST(PageRankRing, HandMadeGraphsFromFilesAcrossDevices) {
 TEST(PageRankWorkload, ConfigureRejectsBadInput) {
   auto wl = pr::workloads().front().create();
   const rk::workloads::RunLimits limits;
-  FakeParams none;  // neither graph nor generator
-  EXPECT_THROW(wl->configure(none, partition_topology(2, 1), limits), std::invalid_argument);
+  const rk::workloads::MapParams none = pagerank_params(false);  // neither graph nor generator
+  EXPECT_THROW(wl->configure(none, partition_topology(2, 1), limits), rk::workloads::InputError);
   Topology no_k2k = partition_topology(2, 1);
   no_k2k.kernels[0].outputs.clear();
-  EXPECT_THROW(wl->configure(rmat_params(6, 1), no_k2k, limits), std::invalid_argument);
-  EXPECT_THROW(wl->configure(rmat_params(6, 1), Topology{}, limits), std::invalid_argument);
-  FakeParams bad_kind = rmat_params(6, 1);
-  bad_kind.gen->values["kind"] = std::string("erdos");
-  EXPECT_THROW(wl->configure(bad_kind, partition_topology(2, 1), limits), std::invalid_argument);
+  EXPECT_THROW(wl->configure(rmat_params(6, 1), no_k2k, limits), rk::workloads::InputError);
+  EXPECT_THROW(wl->configure(rmat_params(6, 1), Topology{}, limits), rk::workloads::InputError);
+  rk::workloads::MapParams bad_kind = rmat_params(6, 1);
+  bad_kind.gen->values["kind"] = "erdos";
+  EXPECT_THROW(wl->configure(bad_kind, partition_topology(2, 1), limits), rk::workloads::InputError);
   const auto path = temp_file("bad_cfg.txt", "0 1\n1\n");
-  FakeParams file;
+  rk::workloads::MapParams file = pagerank_params(false);
   file.values = {{"graph", path}};
   try {
     wl->configure(file, partition_topology(2, 1), limits);

@@ -1,37 +1,40 @@
-// ScenarioParams: workloads::Params over a scenario mapping. See params.hpp.
+// ScenarioParams: declared parameters over a scenario mapping. See params.hpp.
 #include "params.hpp"
 
 namespace rk::harness {
 
 ScenarioParams::ScenarioParams(const scenario::ParamMap& params, const scenario::SourceLocation& where,
-                               const scenario::ParamMap* generator)
-    : params_(params), where_(where) {
-  if (generator) generator_ = std::make_unique<ScenarioParams>(*generator, generator->where());
+                               std::vector<ParamSpec> specs, const scenario::ParamMap* generator,
+                               const std::vector<ParamSpec>* generator_specs)
+    : DeclaredParams(std::move(specs)), params_(params), where_(where) {
+  if (generator && generator_specs)
+    generator_ = std::make_unique<ScenarioParams>(*generator, generator->where(), *generator_specs);
 }
 
-ScenarioParams::ScenarioParams(const scenario::WorkloadSpec& w)
-    : ScenarioParams(w.params, w.where, w.generator ? &*w.generator : nullptr) {}
+ScenarioParams::ScenarioParams(const scenario::WorkloadSpec& w, const workloads::WorkloadInfo& info)
+    : ScenarioParams(w.params, w.where, info.params, w.generator ? &*w.generator : nullptr, &info.generator_params) {}
 
-std::int64_t ScenarioParams::get_int(const std::string& key, std::int64_t fallback, std::int64_t min,
-                                     std::int64_t max) const {
-  return params_.get_int(key, fallback, scenario::IntRange{min, max});
+std::int64_t ScenarioParams::read_int(const ParamSpec& s, std::int64_t absent) const {
+  return params_.get_int(s.name, absent, scenario::IntRange{s.int_min, s.int_max});
 }
 
-double ScenarioParams::get_double(const std::string& key, double fallback, double min, double max) const {
-  return params_.get_double(key, fallback, scenario::DoubleRange{min, max});
+double ScenarioParams::read_double(const ParamSpec& s) const {
+  return params_.get_double(s.name, s.real_default, scenario::DoubleRange{s.real_min, s.real_max});
 }
 
-std::string ScenarioParams::get_string(const std::string& key, const std::string& fallback) const {
-  return params_.get_string(key, fallback);
-}
+bool ScenarioParams::read_bool(const ParamSpec& s) const { return params_.get_bool(s.name, s.flag_default); }
 
-bool ScenarioParams::get_bool(const std::string& key, bool fallback) const { return params_.get_bool(key, fallback); }
-
-bool ScenarioParams::has(const std::string& key) const { return params_.contains(key); }
+std::string ScenarioParams::read_string(const ParamSpec& s) const { return params_.get_string(s.name, s.text_default); }
 
 void ScenarioParams::fail(const std::string& key, const std::string& message) const {
   if (!key.empty() && params_.contains(key)) params_.fail(key, message);
   throw scenario::ScenarioError(where_, message);
+}
+
+void expect_declared(const scenario::ParamMap& map, const std::vector<ParamSpec>& specs) {
+  std::vector<std::string> names;
+  for (const auto& s : specs) names.push_back(s.name);
+  map.expect_only(names);
 }
 
 }  // namespace rk::harness

@@ -1,6 +1,7 @@
 // The prepare phase. See plan.hpp.
 #include "plan.hpp"
 
+#include <algorithm>
 #include <map>
 
 #include "params.hpp"
@@ -89,6 +90,43 @@ std::vector<PlannedKernel> plan(const scenario::Scenario& sc, workloads::Topolog
   return out;
 }
 
+/// Every key of the workload's mappings and of every kernel's `params` is declared, with a value of the
+/// declared type and range; every run limit the scenario gives is one the workload honours.
+void check_declared(const scenario::Scenario& sc, const workloads::WorkloadInfo& info) {
+  expect_declared(sc.workload.params, info.params);
+  if (sc.workload.generator) {
+    if (info.generator_params.empty())
+      throw scenario::ScenarioError(sc.workload.generator->where(),
+                                    "workload '" + info.name + "' has no generator (remove 'generator')");
+    expect_declared(*sc.workload.generator, info.generator_params);
+  }
+  for (const auto& k : sc.kernels) {
+    const std::vector<ParamSpec> specs = kernel_type_params(k.type);
+    expect_declared(k.params, specs);
+    const ScenarioParams values(k.params, k.where, specs);
+    for (const ParamSpec& s : specs) {
+      if (!k.params.contains(s.name)) continue;
+      switch (s.type) {  // reading checks type and range at the value's location
+        case ParamSpec::Type::Int: (void)(s.has_default ? values.get_int(s.name) : values.get_int(s.name, 0)); break;
+        case ParamSpec::Type::Real: (void)values.get_double(s.name); break;
+        case ParamSpec::Type::Flag: (void)values.get_bool(s.name); break;
+        case ParamSpec::Type::Text:
+        case ParamSpec::Type::Path: (void)values.get_string(s.name); break;
+      }
+    }
+  }
+  const workloads::LimitsHonoured& h = info.limits;
+  for (const auto& [key, where] : sc.limits_given) {
+    const bool honoured = key == "duration" ? h.duration : key == "iterations" ? h.iterations : h.warmup;
+    if (key == "warmup" && sc.warmup.count() == 0) continue;  // 0s: nothing to honour
+    if (!honoured)
+      throw scenario::ScenarioError(where, "workload '" + info.name + "' does not honour '" + key + "'" +
+                                               (key == "warmup" ? " (it has no unmeasured phase)"
+                                                                : " (it runs to the end of its own input or parameters)") +
+                                               "; remove it");
+  }
+}
+
 }  // namespace
 
 const Backend& choose_backend(const std::string& requested, std::uint32_t devices, bool allow_simulated_devices,
@@ -143,8 +181,11 @@ Prepared prepare(const std::filesystem::path& path, const std::vector<std::strin
     throw InputError(sc.source_path + ": " + e.what());
   }
   if (sc.workload.name.empty()) throw scenario::ScenarioError(sc.workload.where, "the scenario names no workload");
-  for (const auto& w : registered_workloads())
-    if (w.name == sc.workload.name) p.workload = w.create();
+  const std::vector<workloads::WorkloadInfo> all = registered_workloads();
+  const auto info = std::find_if(all.begin(), all.end(), [&](const auto& w) { return w.name == sc.workload.name; });
+  if (info == all.end()) throw scenario::ScenarioError(sc.workload.where, "unknown workload '" + sc.workload.name + "'");
+  check_declared(sc, *info);
+  p.workload = info->create();
   p.planned = plan(sc, p.topo);
   p.limits.duration = sc.duration;
   p.limits.iterations = sc.iterations;
@@ -154,7 +195,7 @@ Prepared prepare(const std::filesystem::path& path, const std::vector<std::strin
   for (const auto& pr : sc.probes.latency)
     p.limits.latency_probes.push_back(
         {pr.name, pr.from.is_host() ? "host" : pr.from.name, pr.to.is_host() ? "host" : pr.to.name});
-  ScenarioParams params(sc.workload);
+  ScenarioParams params(sc.workload, *info);
   try {
     p.workload->configure(params, p.topo, p.limits);  // workload input errors surface here, before any file exists
   } catch (const workloads::InputError& e) {

@@ -309,6 +309,9 @@ class Validator {
     if (const Node* n = root.find("drain_timeout")) {
       out_.drain_timeout = get_duration(*n, "drain_timeout", 1ns);
     }
+    // Where the run limits were written (the workload may not honour them: the harness refuses those).
+    for (const char* key : {"duration", "iterations", "warmup"})
+      if (const auto* e = root.find_entry(key)) out_.limits_given.push_back({key, e->key_where});
   }
 
   /// `owner` locates "missing required parameter" errors when there is no params mapping.

@@ -53,11 +53,11 @@ class AllReduce final : public Workload {
   bool spans_processes() const override { return false; }
 
   void configure(const Params& params, const Topology&, const RunLimits&) override {
-    min_bytes_ = static_cast<std::uint64_t>(params.get_int("min_bytes", 8, 4, std::int64_t{1} << 32));
-    max_bytes_ = static_cast<std::uint64_t>(params.get_int("max_bytes", std::int64_t{64} << 20, 4, std::int64_t{1} << 32));
-    latency_max_ = static_cast<std::uint64_t>(params.get_int("latency_max_bytes", 64 << 10, 4, std::int64_t{1} << 32));
-    latency_calls_ = static_cast<std::uint64_t>(params.get_int("latency_iterations", 2000, 1, 100'000'000));
-    bandwidth_calls_ = static_cast<std::uint64_t>(params.get_int("bandwidth_iterations", 5, 1, 1'000'000));
+    min_bytes_ = static_cast<std::uint64_t>(params.get_int("min_bytes"));
+    max_bytes_ = static_cast<std::uint64_t>(params.get_int("max_bytes"));
+    latency_max_ = static_cast<std::uint64_t>(params.get_int("latency_max_bytes"));
+    latency_calls_ = static_cast<std::uint64_t>(params.get_int("latency_iterations"));
+    bandwidth_calls_ = static_cast<std::uint64_t>(params.get_int("bandwidth_iterations"));
     if (min_bytes_ % 4 != 0 || max_bytes_ % 4 != 0) params.fail("min_bytes", "sizes must be whole float32 elements (multiples of 4)");
     if (max_bytes_ < min_bytes_) params.fail("max_bytes", "max_bytes is below min_bytes");
   }
@@ -172,8 +172,18 @@ class AllReduce final : public Workload {
 }  // namespace
 
 std::vector<WorkloadInfo> workloads() {
-  return {{"allreduce", "float32 sum all-reduce across the simulated devices: latency, algbw, busbw per size",
-           [] { return std::make_unique<AllReduce>(); }}};
+  using P = ParamSpec;
+  constexpr std::int64_t k4G = std::int64_t{1} << 32;
+  return {{"allreduce",
+           "float32 sum all-reduce across the devices: latency, algbw, busbw per size",
+           [] { return std::make_unique<AllReduce>(); },
+           {P::integer("min_bytes", 8, 4, k4G, "first message size (a multiple of 4); sizes double up to max_bytes"),
+            P::integer("max_bytes", std::int64_t{64} << 20, 4, k4G, "last message size"),
+            P::integer("latency_max_bytes", 64 << 10, 4, k4G, "sizes up to this are latency probes (every call a sample)"),
+            P::integer("latency_iterations", 2000, 1, 100'000'000, "calls per latency size"),
+            P::integer("bandwidth_iterations", 5, 1, 1'000'000, "calls per bandwidth size")},
+           {},
+           {}}};
 }
 
 }  // namespace rk::workloads::allreduce

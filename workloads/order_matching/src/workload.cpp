@@ -25,7 +25,7 @@ class OrderMatching final : public Workload {
   void configure(const Params& params, const Topology& topo, const RunLimits& limits) override {
     limits_ = limits;
     if (params.has("orders")) {
-      source_ = params.get_string("orders", "");
+      source_ = params.get_string("orders");
       try {
         stream_ = load_orders_csv(source_);
       } catch (const DataFileError& e) {
@@ -33,27 +33,27 @@ class OrderMatching final : public Workload {
       }
     } else {
       GeneratorConfig c;
-      c.symbols = static_cast<std::uint32_t>(params.get_int("symbols", 8, 1, kMaxSymbols));
+      c.symbols = static_cast<std::uint32_t>(params.get_int("symbols"));
       c.seed = limits.seed;
       if (const Params* g = params.generator()) {
-        c.orders = static_cast<std::uint64_t>(g->get_int("orders", 1'000'000, 1, 1'000'000'000));
-        if (g->has("symbols")) c.symbols = static_cast<std::uint32_t>(g->get_int("symbols", 8, 1, kMaxSymbols));
-        c.resting = static_cast<std::uint32_t>(g->get_int("resting", 1000, 0, 10'000'000));
-        c.gtc_pct = g->get_double("gtc_pct", 9.0, 0.0, 100.0);
-        c.market_pct = g->get_double("market_pct", 3.0, 0.0, 100.0);
-        c.cancel_pct = g->get_double("cancel_pct", 6.0, 0.0, 100.0);
+        c.orders = static_cast<std::uint64_t>(g->get_int("orders"));
+        c.symbols = static_cast<std::uint32_t>(g->get_int("symbols", c.symbols));
+        c.resting = static_cast<std::uint32_t>(g->get_int("resting"));
+        c.gtc_pct = g->get_double("gtc_pct");
+        c.market_pct = g->get_double("market_pct");
+        c.cancel_pct = g->get_double("cancel_pct");
         if (c.gtc_pct + c.market_pct + c.cancel_pct > 100.0)
           g->fail("cancel_pct", "gtc_pct + market_pct + cancel_pct must not exceed 100");
-        if (g->has("seed")) c.seed ^= static_cast<std::uint64_t>(g->get_int("seed", 0, 0, INT64_MAX)) * 0x9E3779B97F4A7C15ull;
+        if (g->has("seed")) c.seed ^= static_cast<std::uint64_t>(g->get_int("seed", 0)) * 0x9E3779B97F4A7C15ull;
       } else {
-        c.orders = static_cast<std::uint64_t>(params.get_int("count", 1'000'000, 1, 1'000'000'000));
+        c.orders = static_cast<std::uint64_t>(params.get_int("count"));
       }
       source_ = "generator";
       stream_ = generate_orders(c);
     }
     if (limits.iterations && *limits.iterations < stream_.orders.size()) stream_.orders.resize(*limits.iterations);
-    burst_ = static_cast<std::uint32_t>(params.get_int("burst", 64, 1, 1 << 16));
-    window_ = static_cast<std::uint64_t>(params.get_int("window", 8, 1, 1 << 20));
+    burst_ = static_cast<std::uint32_t>(params.get_int("burst"));
+    window_ = static_cast<std::uint64_t>(params.get_int("window"));
 
     const auto gateways = topo.of_type("om_gateway");
     const auto reporters = topo.of_type("om_reporter");
@@ -415,7 +415,20 @@ std::unique_ptr<Workload> make_workload() { return std::make_unique<OrderMatchin
 std::vector<WorkloadInfo> workloads() {
   return {{"order_matching",
            "price-time order books sharded by symbol: gateway → books → reporter; trades checked against a sequential reference",
-           &make_workload}};
+           &make_workload,
+           {ParamSpec::path("orders", "the generator's stream", "orders CSV data file (replaces the generator)"),
+            ParamSpec::integer("symbols", 8, 1, kMaxSymbols, "symbols of the generated stream"),
+            ParamSpec::integer("count", 1'000'000, 1, 1'000'000'000, "orders generated when there is no generator mapping"),
+            ParamSpec::integer("burst", 64, 1, 1 << 16, "7-order messages per burst"),
+            ParamSpec::integer("window", 8, 1, 1 << 20, "bursts in flight")},
+           {ParamSpec::integer("orders", 1'000'000, 1, 1'000'000'000, "orders generated"),
+            ParamSpec::integer_computed("symbols", "workload.symbols", 1, kMaxSymbols, "symbols"),
+            ParamSpec::integer("resting", 1000, 0, 10'000'000, "resting orders per book built up first and kept around"),
+            ParamSpec::real("gtc_pct", 9.0, 0.0, 100.0, "percent of limit orders near the touch (a few cross and trade, the rest rest)"),
+            ParamSpec::real("market_pct", 3.0, 0.0, 100.0, "percent of market orders"),
+            ParamSpec::real("cancel_pct", 6.0, 0.0, 100.0, "percent of cancels"),
+            ParamSpec::integer_computed("seed", "the scenario's seed", 0, INT64_MAX, "mixed into the scenario's seed")},
+           {.duration = false, .iterations = true, .warmup = false}}};
 }
 
 }  // namespace rk::workloads::order_matching

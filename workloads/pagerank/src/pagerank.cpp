@@ -78,11 +78,11 @@ class PageRankWorkload final : public Workload {
   }
 
   void configure(const Params& params, const Topology& topo, const RunLimits& limits) override {
-    opts_.damping = params.get_double("damping", 0.85, 0.0, 1.0);
-    opts_.tolerance = params.get_double("tolerance", 1e-6, 0.0, 1e9);
-    opts_.max_iterations = static_cast<std::uint32_t>(params.get_int("max_iterations", 100, 1, 1'000'000));
-    baseline_ = params.get_bool("baseline", true);
-    baseline_threads_ = static_cast<unsigned>(params.get_int("baseline_threads", 0, 0, 1024));
+    opts_.damping = params.get_double("damping");
+    opts_.tolerance = params.get_double("tolerance");
+    opts_.max_iterations = static_cast<std::uint32_t>(params.get_int("max_iterations"));
+    baseline_ = params.get_bool("baseline");
+    baseline_threads_ = static_cast<unsigned>(params.get_int("baseline_threads"));
     if (baseline_threads_ == 0) baseline_threads_ = std::max(1u, std::thread::hardware_concurrency());
     limits_ = limits;
     parts_.clear();
@@ -102,30 +102,30 @@ class PageRankWorkload final : public Workload {
 
     EdgeList edges;
     if (params.has("graph")) {
-      source_ = params.get_string("graph", "");
+      source_ = params.get_string("graph");
       edges = load_snap(source_);  // DataFileError: FILE:LINE: error: … (exit 2)
     } else {
       const Params* gen = params.generator();
       if (gen == nullptr) params.fail("", "pagerank needs a graph: workload.graph (SNAP edge list) or workload.generator");
-      const std::string kind = gen->get_string("kind", "rmat");
-      const auto scale = static_cast<std::uint32_t>(gen->get_int("scale", 16, 1, 24));
-      const auto edge_factor = static_cast<std::uint32_t>(gen->get_int("edge_factor", 16, 1, 1024));
-      const auto seed = static_cast<std::uint64_t>(gen->get_int("seed", static_cast<std::int64_t>(limits.seed & 0x7FFFFFFFFFFFFFFFull), 0, INT64_MAX));
+      const std::string kind = gen->get_string("kind");
+      const auto scale = static_cast<std::uint32_t>(gen->get_int("scale"));
+      const auto edge_factor = static_cast<std::uint32_t>(gen->get_int("edge_factor"));
+      const auto seed = static_cast<std::uint64_t>(gen->get_int("seed", static_cast<std::int64_t>(limits.seed & 0x7FFFFFFFFFFFFFFFull)));
       if (kind == "rmat" || kind == "kronecker") {
         RmatParams p;
         p.scale = scale;
         p.edge_factor = edge_factor;
-        p.a = gen->get_double("a", 0.57, 0.0, 1.0);
-        p.b = gen->get_double("b", 0.19, 0.0, 1.0);
-        p.c = gen->get_double("c", 0.19, 0.0, 1.0);
+        p.a = gen->get_double("a");
+        p.b = gen->get_double("b");
+        p.c = gen->get_double("c");
         if (p.a + p.b + p.c > 1.0) gen->fail("c", "R-MAT probabilities need a + b + c <= 1 (d = 1 - a - b - c)");
         p.seed = seed;
         edges = generate_rmat(p);
         source_ = "rmat(scale=" + std::to_string(scale) + ", edge_factor=" + std::to_string(edge_factor) +
                   ", a=" + fmt("%g", p.a) + ", b=" + fmt("%g", p.b) + ", c=" + fmt("%g", p.c) + ", seed=" + std::to_string(seed) + ")";
       } else if (kind == "uniform") {
-        const auto vertices = static_cast<std::uint64_t>(gen->get_int("vertices", std::int64_t{1} << scale, 1, std::int64_t{1} << 24));
-        const auto m = static_cast<std::uint64_t>(gen->get_int("edges", static_cast<std::int64_t>(vertices * edge_factor), 1, std::int64_t{1} << 31));
+        const auto vertices = static_cast<std::uint64_t>(gen->get_int("vertices", std::int64_t{1} << scale));
+        const auto m = static_cast<std::uint64_t>(gen->get_int("edges", static_cast<std::int64_t>(vertices * edge_factor)));
         edges = generate_uniform(vertices, m, seed);
         source_ = "uniform(vertices=" + std::to_string(vertices) + ", edges=" + std::to_string(m) + ", seed=" + std::to_string(seed) + ")";
       } else {
@@ -269,7 +269,23 @@ std::vector<WorkloadInfo> workloads() {
   return {{"pagerank",
            "PageRank over partition kernels exchanging contributions by K2K, with global reductions per "
            "iteration; verified against a sequential reference, timed against a parallel CSR pull baseline",
-           [] { return std::unique_ptr<Workload>(std::make_unique<PageRankWorkload>()); }}};
+           [] { return std::unique_ptr<Workload>(std::make_unique<PageRankWorkload>()); },
+           {ParamSpec::path("graph", "the generator's graph", "SNAP edge list (replaces the generator)"),
+            ParamSpec::real("damping", 0.85, 0.0, 1.0, "damping factor"),
+            ParamSpec::real("tolerance", 1e-6, 0.0, 1e9, "stop when the L1 change of an iteration falls below this"),
+            ParamSpec::integer("max_iterations", 100, 1, 1'000'000, "iterations at most"),
+            ParamSpec::flag("baseline", true, "time the parallel CSR pull baseline for the same iterations"),
+            ParamSpec::integer("baseline_threads", 0, 0, 1024, "threads of the baseline; 0 = hardware threads")},
+           {ParamSpec::text("kind", "rmat", {"rmat", "kronecker", "uniform"}, "graph generator"),
+            ParamSpec::integer("scale", 16, 1, 24, "2^scale vertices"),
+            ParamSpec::integer("edge_factor", 16, 1, 1024, "edges per vertex"),
+            ParamSpec::integer_computed("seed", "the scenario's seed", 0, INT64_MAX, "generator seed"),
+            ParamSpec::real("a", 0.57, 0.0, 1.0, "R-MAT quadrant probability a"),
+            ParamSpec::real("b", 0.19, 0.0, 1.0, "R-MAT quadrant probability b"),
+            ParamSpec::real("c", 0.19, 0.0, 1.0, "R-MAT quadrant probability c (d = 1 - a - b - c)"),
+            ParamSpec::integer_computed("vertices", "2^scale", 1, std::int64_t{1} << 24, "uniform: vertices"),
+            ParamSpec::integer_computed("edges", "vertices × edge_factor", 1, std::int64_t{1} << 31, "uniform: edges")},
+           {}}};
 }
 
 }  // namespace rk::workloads::pagerank

@@ -17,8 +17,8 @@ class AllToAll final : public Workload {
 
   void configure(const Params& params, const Topology& topo, const RunLimits& limits) override {
     limits_ = limits;
-    rounds_per_start_ = static_cast<std::uint64_t>(params.get_int("rounds_per_batch", 4, 1, 1 << 16));
-    window_rounds_ = static_cast<std::uint64_t>(params.get_int("window_rounds", 32, 1, 1 << 20));
+    rounds_per_start_ = static_cast<std::uint64_t>(params.get_int("rounds_per_batch"));
+    window_rounds_ = static_cast<std::uint64_t>(params.get_int("window_rounds"));
     for (const auto* p : topo.of_type("peer")) {
       peers_.push_back(p->id);
       names_.push_back(p->name);

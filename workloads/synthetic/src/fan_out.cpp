@@ -17,8 +17,8 @@ class FanOut final : public Workload {
 
   void configure(const Params& params, const Topology& topo, const RunLimits& limits) override {
     limits_ = limits;
-    batch_ = static_cast<std::uint64_t>(params.get_int("batch", 256, 1, 1 << 20));
-    window_ = static_cast<std::uint64_t>(params.get_int("window", 4096, 1, 1 << 24));
+    batch_ = static_cast<std::uint64_t>(params.get_int("batch"));
+    window_ = static_cast<std::uint64_t>(params.get_int("window"));
     const auto producers = topo.of_type("producer");
     if (producers.size() != 1) params.fail("", "fan_out needs exactly one kernel of type 'producer'");
     producer_ = producers.front()->id;

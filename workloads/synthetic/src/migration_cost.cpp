@@ -17,8 +17,8 @@ class MigrationCost final : public Workload {
 
   void configure(const Params& params, const Topology& topo, const RunLimits& limits) override {
     limits_ = limits;
-    migrations_ = static_cast<std::uint64_t>(params.get_int("migrations", 50, 1, 1000000));
-    between_ = static_cast<std::uint64_t>(params.get_int("messages_between", 4, 1, 100000));
+    migrations_ = static_cast<std::uint64_t>(params.get_int("migrations"));
+    between_ = static_cast<std::uint64_t>(params.get_int("messages_between"));
     const auto b = topo.of_type("ballast");
     if (b.size() != 1) params.fail("", "migration_cost needs exactly one kernel of type 'ballast'");
     kernel_ = b.front()->name;

@@ -122,11 +122,11 @@ class PingPong final : public Workload {
 
   void configure(const Params& params, const Topology& topo, const RunLimits& limits) override {
     limits_ = limits;
-    payload_bytes_ = static_cast<std::uint32_t>(params.get_int("payload_bytes", 8, 0, Slot::kPayloadCapacity));
-    baseline_ = params.get_bool("baseline", true);
-    baseline_samples_ = static_cast<std::uint64_t>(params.get_int("baseline_samples", 200000, 1000, 100000000));
-    baseline_block_ = static_cast<std::uint64_t>(params.get_int("baseline_block", 10000, 100, 100000000));
-    const auto n_lines = static_cast<std::uint32_t>(params.get_int("baseline_lines", 64, 1, 4096));
+    payload_bytes_ = static_cast<std::uint32_t>(params.get_int("payload_bytes"));
+    baseline_ = params.get_bool("baseline");
+    baseline_samples_ = static_cast<std::uint64_t>(params.get_int("baseline_samples"));
+    baseline_block_ = static_cast<std::uint64_t>(params.get_int("baseline_block"));
+    const auto n_lines = static_cast<std::uint32_t>(params.get_int("baseline_lines"));
     if (baseline_) {
       lines_ = std::make_unique<BounceLines>(n_lines);
       per_line_.assign(n_lines, {});

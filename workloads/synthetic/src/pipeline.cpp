@@ -19,7 +19,7 @@ class Pipeline final : public Workload {
 
   void configure(const Params& params, const Topology& topo, const RunLimits& limits) override {
     limits_ = limits;
-    window_ = static_cast<std::uint64_t>(params.get_int("window", 256, 1, 1 << 20));
+    window_ = static_cast<std::uint64_t>(params.get_int("window"));
     // Follow the chain from the kernel the host feeds.
     const KernelInfo* k = nullptr;
     for (const auto& c : topo.kernels)

@@ -52,6 +52,8 @@ scenario::ValidationContext validation_context();
 /// Registered workloads and kernel types, for `ringkernel list`.
 std::vector<workloads::WorkloadInfo> registered_workloads();
 std::vector<std::string> registered_kernel_types();
+/// The parameters a kernel type declares (empty for an unknown type or one that takes none).
+std::vector<ParamSpec> kernel_type_params(const std::string& type);
 
 /// Everything `run` checks before it starts (scenario, backend, devices, workload parameters and
 /// topology), without running: what `ringkernel validate` does. Throws like run_scenario.

@@ -171,6 +171,9 @@ struct Scenario {
   std::optional<std::uint64_t> iterations;
   std::chrono::nanoseconds warmup{0};
   std::chrono::nanoseconds drain_timeout = std::chrono::seconds(5);
+  /// The run limits the scenario (or --set) gives explicitly (`duration`, `iterations`, `warmup`), with
+  /// the location of each key; `duration`'s 1s default is not among them.
+  std::vector<std::pair<std::string, SourceLocation>> limits_given;
   std::vector<KernelSpec> kernels;
   std::vector<RouteSpec> routes;
   Probes probes;

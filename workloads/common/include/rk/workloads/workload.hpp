@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "rk/core/param_spec.hpp"
 #include "rk/core/runtime.hpp"
 
 namespace rk::workloads {
@@ -32,15 +33,22 @@ class WorkloadError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-/// The workload's parameters. Getters throw an error that names the scenario file and line when a
-/// value has the wrong type or is out of range (the harness maps it to exit code 2).
+/// The workload's parameters, read against its declaration (WorkloadInfo::params, ::generator_params):
+/// types, ranges, choices and defaults come from there. Getters throw an error that names the scenario
+/// file and line when a value has the wrong type or is out of range (the harness maps it to exit code 2);
+/// reading a key the workload did not declare, or asking a declared default where the declaration has
+/// none (or the reverse), is a programming error (std::logic_error).
 class Params {
  public:
   virtual ~Params() = default;
-  virtual std::int64_t get_int(const std::string& key, std::int64_t fallback, std::int64_t min, std::int64_t max) const = 0;
-  virtual double get_double(const std::string& key, double fallback, double min, double max) const = 0;
-  virtual std::string get_string(const std::string& key, const std::string& fallback) const = 0;
-  virtual bool get_bool(const std::string& key, bool fallback) const = 0;
+  /// The value, or the declared default when the key is absent.
+  virtual std::int64_t get_int(const std::string& key) const = 0;
+  virtual double get_double(const std::string& key) const = 0;
+  virtual std::string get_string(const std::string& key) const = 0;
+  virtual bool get_bool(const std::string& key) const = 0;
+  /// For a parameter declared with a computed default (ParamSpec::integer_computed): `computed` when absent.
+  virtual std::int64_t get_int(const std::string& key, std::int64_t computed) const = 0;
+  /// Whether the scenario gives the key (for optional inputs such as data files).
   virtual bool has(const std::string& key) const = 0;
   /// Raise an input error located at `key` (or at the workload section when the key is absent).
   [[noreturn]] virtual void fail(const std::string& key, const std::string& message) const = 0;
@@ -191,10 +199,21 @@ class Workload {
   virtual void write_results(ResultSink& sink) = 0;
 };
 
+/// Which of the scenario's top-level run limits a workload honours; a scenario that sets one it does not
+/// is refused (exit 2) rather than silently run without it.
+struct LimitsHonoured {
+  bool duration = false;    ///< runs for `duration` when given
+  bool iterations = false;  ///< runs `iterations` of its unit of work when given
+  bool warmup = false;      ///< runs `warmup` unmeasured first
+};
+
 struct WorkloadInfo {
   std::string name;
   std::string description;
   std::function<std::unique_ptr<Workload>()> create;
+  std::vector<ParamSpec> params;            ///< the `workload` mapping's keys
+  std::vector<ParamSpec> generator_params;  ///< the `workload.generator` mapping's keys (empty: no generator)
+  LimitsHonoured limits;
 };
 
 }  // namespace rk::workloads

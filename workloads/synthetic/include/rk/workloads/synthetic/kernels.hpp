@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "rk/core/context.hpp"
+#include "rk/core/param_spec.hpp"
 #include "rk/core/runtime.hpp"
 #include "rk/workloads/outbox.hpp"
 #include "rk/workloads/synthetic/messages.hpp"
@@ -213,6 +214,9 @@ struct ConsumerKernel {
 
   ConsumerKernel() = default;
   explicit ConsumerKernel(const KernelParams& p) : consecutive(p.get_bool("consecutive", false)) {}
+  static std::vector<ParamSpec> params() {
+    return {ParamSpec::flag("consecutive", false, "expect each source's sequence numbers without gaps")};
+  }
 
   template <class Ctx>
   RK_HOST_DEVICE void operator()(Ctx& ctx, const Slot& in) {
@@ -327,6 +331,9 @@ struct BallastKernel {
   BallastKernel() = default;
   explicit BallastKernel(const KernelParams& p)
       : ballast(static_cast<std::size_t>(p.get_int("state_bytes", 0)), std::byte{1}) {}
+  static std::vector<ParamSpec> params() {
+    return {ParamSpec::integer("state_bytes", 0, 0, std::int64_t{1} << 32, "bytes of handler state a migration copies")};
+  }
 
   /// Heap state a migration copies (the harness reports it with the migration).
   std::size_t state_bytes() const { return ballast.size(); }
