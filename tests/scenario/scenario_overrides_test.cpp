@@ -139,5 +139,20 @@ TEST(ScenarioOverrides, SourceTextReflectsOverrides) {
   EXPECT_DOUBLE_EQ(again.workload.get_double("damping", 0.0), 0.9);
 }
 
+/// A flow list nested `n` deep around a scalar.
+std::string nested_list(int n) { return std::string(static_cast<std::size_t>(n), '[') + "1" + std::string(static_cast<std::size_t>(n), ']'); }
+
+// The recorded scenario (source_text) always reads back: a --set value nested as deep as the limit allows
+// where it sits is accepted and re-parses; one level deeper is refused at the override, not accepted and
+// then unreadable (the depth counts from where the value sits, not from the value alone).
+TEST(ScenarioOverrides, RecordedScenarioAlwaysReadsBack) {
+  const std::string base = "name: o\nkernels:\n  - id: a\n    type: echo\n";
+  const std::string key = "kernels.0.params.q=";  // the value sits 4 collections deep
+  const Scenario ok = parse(base, {key + nested_list(max_nesting_depth - 4)});
+  EXPECT_NO_THROW(parse_scenario(ok.source_text, "recorded.yaml", data_dir, {}, context()));
+  const ScenarioError e = parse_error(base, {key + nested_list(max_nesting_depth - 3)});
+  EXPECT_NE(std::string(e.what()).find("levels in all"), std::string::npos) << e.what();
+}
+
 }  // namespace
 }  // namespace rk::scenario::testing

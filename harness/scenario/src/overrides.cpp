@@ -1,6 +1,8 @@
 // --set overrides: dotted paths into the tree, values parsed as YAML with their own locations.
 #include "overrides.hpp"
 
+#include "rk/scenario/scenario.hpp"
+
 #include "text.hpp"
 
 #include <algorithm>
@@ -14,6 +16,14 @@ struct Component {
   std::string name;
   int column;  // 1-based, within the override text
 };
+
+/// Collections nested in `node`, itself included (a scalar: 0).
+int collection_depth(const Node& node) {
+  int deepest = 0;
+  for (const Entry& e : node.entries) deepest = std::max(deepest, collection_depth(e.value));
+  for (const Node& item : node.items) deepest = std::max(deepest, collection_depth(item));
+  return node.is_mapping() || node.is_sequence() ? deepest + 1 : 0;
+}
 
 bool parse_index(std::string_view text, std::size_t& index) {
   if (text.empty() || text.size() > 9) return false;
@@ -59,6 +69,15 @@ void apply_override(Node& root, const std::string& override_text) {
 
   Node value = build_tree(std::string_view(override_text).substr(eq + 1),
                           TextOrigin{origin.file, 1, static_cast<int>(eq) + 2});
+  // The value sits inside one collection per path component (the document's mapping and the ones the
+  // path walks through): with its own nesting it must stay within the limit, or the recorded scenario
+  // (the tree emitted back as text) could not be read again.
+  if (static_cast<int>(path.size()) + collection_depth(value) > max_nesting_depth) {
+    throw ScenarioError(value.where, "the value of '" + std::string(key) + "' nests " +
+                                         std::to_string(collection_depth(value)) + " levels below a key at depth " +
+                                         std::to_string(path.size()) + ": more than " +
+                                         std::to_string(max_nesting_depth) + " levels in all");
+  }
 
   Node* current = &root;
   std::string walked;

@@ -103,6 +103,16 @@ Scenario parse_scenario(std::string_view text, const std::string& display_name,
   Scenario scenario;
   detail::validate(root, base_dir, ctx, scenario);
   scenario.source_text = detail::emit_tree(root);
+  if (!overrides.empty() && !scenario.source_text.empty()) {
+    // What the results file records must read back as the same scenario: a guard behind the checks in
+    // apply_override (nesting), so no --set can produce a recorded scenario that fails to parse.
+    try {
+      (void)detail::build_tree(scenario.source_text, detail::TextOrigin{display_name + " (recorded)", 1, 1});
+    } catch (const ScenarioError& e) {
+      throw ScenarioError(SourceLocation{"--set " + overrides.back(), 1, 1},
+                          "with the --set overrides applied the scenario would not read back: " + std::string(e.what()));
+    }
+  }
   if (scenario.source_text.empty()) {
     // The emitter refuses some strings (e.g. invalid UTF-8); keep the input and say what changed.
     scenario.source_text = std::string(text);
