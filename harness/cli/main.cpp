@@ -19,7 +19,16 @@
 
 namespace {
 
-extern "C" void on_signal(int) { rk::harness::stop_flag().store(true); }
+/// The first SIGINT/SIGTERM asks the run to stop (it drains and keeps its results, marked `interrupted`);
+/// a second one ends the process at once. Then nothing is renamed: no file claims to be complete, and an
+/// earlier file at the output path is left as it was.
+extern "C" void on_signal(int) {
+  if (rk::harness::stop_flag().exchange(true)) {
+    static const char msg[] = "\nringkernel: second interrupt: exiting now, results not written\n";
+    (void)!write(STDERR_FILENO, msg, sizeof msg - 1);
+    _exit(rk::harness::kExitInterrupted);
+  }
+}
 
 void install_signal_handlers() {
   struct sigaction sa {};
@@ -106,7 +115,12 @@ int main(int argc, char** argv) {
       const auto r = rk::harness::run_scenario(run_opts, std::cout);
       if (r.rank != 0) return r.exit_code;  // under MPI, rank 0 reports for every rank
       if (r.exit_code == rk::harness::kExitFailed) std::cerr << "ringkernel: run failed: " << r.error << "\n";
-      if (r.exit_code == rk::harness::kExitInterrupted) std::cerr << "ringkernel: interrupted; results kept in " << r.results << "\n";
+      if (r.exit_code == rk::harness::kExitInterrupted) {
+        if (!r.results.empty())
+          std::cerr << "ringkernel: interrupted; results kept in " << r.results << "\n";
+        else
+          std::cerr << "ringkernel: interrupted before the run started; no results file written\n";
+      }
       return r.exit_code;
     }
     if (*validate) {

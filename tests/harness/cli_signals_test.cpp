@@ -101,5 +101,49 @@ TEST(TemporaryName, LeftoverTmpAndExistingFileReplaced) {
   EXPECT_EQ(f.string_attr("/", "status"), "complete");
 }
 
+// SIGINT while the input is still being built (a large generated graph): the run stops before it starts,
+// exit 130, and no results file of any name is left.
+std::vector<std::string> slow_prepare(const fs::path& out) {
+  return {"run", shipped("pagerank"), "--set", "workload.generator.scale=20", "--set", "workload.baseline=false",
+          "--set", "workload.max_iterations=1", "--output", out.string(), "--quiet"};
+}
+
+bool any_file_in(const fs::path& dir) {
+  return fs::exists(dir) && fs::directory_iterator(dir) != fs::directory_iterator();
+}
+
+TEST(InterruptBeforeTheRun, StopsWithoutAResultsFile) {
+  TempDir dir;
+  const fs::path out = dir / "results" / "big.h5";
+  Child child(slow_prepare(out), dir.path());
+  std::this_thread::sleep_for(300ms);
+  ASSERT_TRUE(child.running()) << describe(child.wait(1s));
+  child.send(SIGINT);
+  const auto r = child.wait(120s);
+  ASSERT_FALSE(r.timed_out) << describe(r);
+  EXPECT_EQ(r.exit_code, 130) << describe(r);
+  EXPECT_NE(r.err.find("interrupted before the run started"), std::string::npos) << describe(r);
+  EXPECT_FALSE(any_file_in(out.parent_path()));
+}
+
+// A second SIGINT ends the process at once, whatever it is doing; nothing claims to be complete.
+TEST(InterruptTwice, ExitsAtOnce) {
+  TempDir dir;
+  const fs::path out = dir / "results" / "big.h5";
+  Child child(slow_prepare(out), dir.path());
+  std::this_thread::sleep_for(300ms);
+  ASSERT_TRUE(child.running()) << describe(child.wait(1s));
+  child.send(SIGINT);
+  std::this_thread::sleep_for(50ms);
+  const auto t0 = std::chrono::steady_clock::now();
+  child.send(SIGINT);
+  const auto r = child.wait(30s);
+  ASSERT_FALSE(r.timed_out) << describe(r);
+  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), 5.0);  // liveness bound
+  EXPECT_EQ(r.exit_code, 130) << describe(r);
+  EXPECT_NE(r.err.find("second interrupt"), std::string::npos) << describe(r);
+  EXPECT_FALSE(fs::exists(out));
+}
+
 }  // namespace
 }  // namespace rk::harness_test

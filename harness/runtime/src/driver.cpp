@@ -14,12 +14,17 @@ std::atomic<bool>& stop_flag() {
   return flag;
 }
 
+void throw_if_interrupted() {
+  if (stop_flag().load(std::memory_order_relaxed)) throw workloads::Interrupted();
+}
+
 scenario::Scenario validate_scenario(const std::filesystem::path& path, const std::vector<std::string>& overrides) {
   return prepare(path, overrides, "").sc;
 }
 
 void prepare_run(Run& run) {
   run.prepared = prepare(run.opts.scenario, run.opts.overrides, run.opts.backend);
+  throw_if_interrupted();
   const Prepared& p = run.prepared;
   if (run.cluster.distributed() && !p.workload->spans_processes())
     throw InputError(p.sc.source_path + ": workload '" + p.sc.workload.name + "' runs in one process only (its "
@@ -45,8 +50,13 @@ void phase(const char* name, F&& f) {
 RunResult run_scenario(const RunOptions& opts, std::ostream& out) {
   const std::unique_ptr<Cluster> cluster = make_cluster();
   Run run(opts, *cluster);
-  // Before the results file exists, every failure is thrown: input errors exit 2 on every rank.
-  phase("prepare", [&] { collectively(*cluster, [&] { prepare_run(run); }); });
+  // Before the results file exists, every failure is thrown: input errors exit 2 on every rank; an
+  // interrupt ends the run with 130 and no file.
+  try {
+    phase("prepare", [&] { collectively(*cluster, [&] { prepare_run(run); }); });
+  } catch (const workloads::Interrupted&) {
+    return RunResult{kExitInterrupted, cluster->rank(), "interrupted", {}, "interrupted before the run started"};
+  }
   run.layout.emplace(run.prepared.sc.devices, cluster->size(), cluster->rank());
   run.hosts = cluster->gather_bytes(host_name());
   phase("open results", [&] { collectively(*cluster, [&] { open_results(run); }); });

@@ -28,6 +28,7 @@ void launch_kernels(Run& run) {
     const scenario::KernelSpec& k = sc.kernels[planned[i].index];
     std::string where = "device " + std::to_string(run.kernel_device[i]);
     if (distributed) where += " (rank " + std::to_string(run.kernel_owner[i]) + ")";
+    throw_if_interrupted();  // thousands of kernels take a while
     if (run.kernel_owner[i] == rank) {
       LaunchOptions o = planned[i].options;
       o.device = run.kernel_device[i];

@@ -192,6 +192,7 @@ Prepared prepare(const std::filesystem::path& path, const std::vector<std::strin
   p.limits.warmup = sc.warmup;
   p.limits.drain_timeout = sc.drain_timeout;
   p.limits.seed = sc.seed;
+  p.limits.stop_requested = [] { return stop_flag().load(std::memory_order_relaxed); };
   for (const auto& pr : sc.probes.latency)
     p.limits.latency_probes.push_back(
         {pr.name, pr.from.is_host() ? "host" : pr.from.name, pr.to.is_host() ? "host" : pr.to.name});

@@ -55,6 +55,8 @@ void open_results(Run& run) {
 
 void finish_results(Run& run) {
   if (!run.root()) return;
+  // An interrupt at any point before the file is finished makes the run `interrupted`, never `complete`.
+  if (!run.cluster.distributed() && stop_flag().load()) run.interrupted = true;
   workloads::Workload& w = *run.prepared.workload;
   if (!run.interrupted) run.verification = w.verify();
   w.write_results(*run.sink);

@@ -41,6 +41,9 @@ struct Run {
   bool interrupted = false;
 };
 
+/// Thrown between steps of a phase once SIGINT/SIGTERM asked the run to stop.
+void throw_if_interrupted();
+
 // The phases, in the order run_scenario calls them. The collective ones are called on every rank.
 /// plan.cpp's prepare(), plus the checks that need the cluster (input errors: exit 2).
 void prepare_run(Run& run);

@@ -20,6 +20,14 @@ void settle(Run& run) {
   collectively(run.cluster, [&] {
     RingKernelRuntime& rt = run.runtime();
     for (std::size_t i = 0; i < run.names.size(); ++i) {
+      // Interrupted while terminating thousands of kernels: stop here (shutdown ends the rest at once);
+      // the run ends as interrupted, not complete.
+      if (stop_flag().load(std::memory_order_relaxed) && !run.cluster.distributed()) {
+        run.interrupted = true;
+        run.sink->event("warning", "lifecycle", "", "interrupted while terminating kernels: " +
+                                                        std::to_string(run.names.size() - i) + " left to shutdown");
+        break;
+      }
       const std::string& id = run.names[i];
       const auto st = rt.status(id);
       if (st.error_count)

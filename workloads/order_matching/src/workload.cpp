@@ -51,6 +51,7 @@ class OrderMatching final : public Workload {
       source_ = "generator";
       stream_ = generate_orders(c);
     }
+    if (limits.stop_requested()) throw Interrupted();  // generating or reading millions of orders takes a while
     if (limits.iterations && *limits.iterations < stream_.orders.size()) stream_.orders.resize(*limits.iterations);
     burst_ = static_cast<std::uint32_t>(params.get_int("burst"));
     window_ = static_cast<std::uint64_t>(params.get_int("window"));

@@ -132,7 +132,9 @@ class PageRankWorkload final : public Workload {
         gen->fail("kind", "unknown generator kind '" + kind + "' (expected rmat, kronecker or uniform)");
       }
     }
+    if (limits.stop_requested()) throw Interrupted();  // the input can take seconds: honour Ctrl-C between steps
     graph_ = build_graph(edges);
+    if (limits.stop_requested()) throw Interrupted();
   }
 
   std::vector<KernelId> partition_ids() const {

@@ -104,6 +104,15 @@ struct RunLimits {
   std::chrono::nanoseconds drain_timeout{std::chrono::seconds(5)};
   std::uint64_t seed = 1;
   std::vector<LatencyProbe> latency_probes;
+  /// True once the run must stop (SIGINT/SIGTERM): long steps of configure() (reading or generating an
+  /// input) check it between steps and throw Interrupted.
+  std::function<bool()> stop_requested = [] { return false; };
+};
+
+/// A workload gave up a long step because the run was interrupted (exit code 130, not an error).
+class Interrupted : public std::runtime_error {
+ public:
+  Interrupted() : std::runtime_error("interrupted") {}
 };
 
 /// The harness's side of a run: the stop flag (SIGINT, deadline) and progress reporting.
