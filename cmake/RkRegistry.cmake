@@ -9,6 +9,18 @@
 # rk_add_backend(NAME SOURCES src... [LIBS lib...])
 #   In harness/backends/NAME/: builds rk_backend_NAME; SOURCES define `rk::harness::Backend
 #   rk::harness::backends::NAME_backend()` (rk/harness/backend.hpp). The driver lists it.
+# rk_add_subfolders(): add_subdirectory() every folder below this one that has a CMakeLists.txt, in name
+# order (workloads/, harness/backends/: a new one is picked up without touching anything else).
+function(rk_add_subfolders)
+  file(GLOB dirs LIST_DIRECTORIES true CONFIGURE_DEPENDS "${CMAKE_CURRENT_SOURCE_DIR}/*")
+  list(SORT dirs)
+  foreach(dir IN LISTS dirs)
+    if(IS_DIRECTORY "${dir}" AND EXISTS "${dir}/CMakeLists.txt")
+      add_subdirectory("${dir}")
+    endif()
+  endforeach()
+endfunction()
+
 function(rk_add_workload name)
   cmake_parse_arguments(ARG "KERNELS" "" "SOURCES;LIBS" ${ARGN})
   set(lib rk_workloads_${name})

@@ -112,13 +112,18 @@ bool any_file_in(const fs::path& dir) {
   return fs::exists(dir) && fs::directory_iterator(dir) != fs::directory_iterator();
 }
 
+/// Starts the slow-to-prepare run and sends the first SIGINT while its input is still being built.
+void interrupt_while_preparing(Child& child) {
+  std::this_thread::sleep_for(300ms);
+  ASSERT_TRUE(child.running()) << describe(child.wait(1s));
+  child.send(SIGINT);
+}
+
 TEST(InterruptBeforeTheRun, StopsWithoutAResultsFile) {
   TempDir dir;
   const fs::path out = dir / "results" / "big.h5";
   Child child(slow_prepare(out), dir.path());
-  std::this_thread::sleep_for(300ms);
-  ASSERT_TRUE(child.running()) << describe(child.wait(1s));
-  child.send(SIGINT);
+  ASSERT_NO_FATAL_FAILURE(interrupt_while_preparing(child));
   const auto r = child.wait(120s);
   ASSERT_FALSE(r.timed_out) << describe(r);
   EXPECT_EQ(r.exit_code, 130) << describe(r);
@@ -131,9 +136,7 @@ TEST(InterruptTwice, ExitsAtOnce) {
   TempDir dir;
   const fs::path out = dir / "results" / "big.h5";
   Child child(slow_prepare(out), dir.path());
-  std::this_thread::sleep_for(300ms);
-  ASSERT_TRUE(child.running()) << describe(child.wait(1s));
-  child.send(SIGINT);
+  ASSERT_NO_FATAL_FAILURE(interrupt_while_preparing(child));
   std::this_thread::sleep_for(50ms);
   const auto t0 = std::chrono::steady_clock::now();
   child.send(SIGINT);
