@@ -1,4 +1,4 @@
-// ringkernel: run, validate and list scenarios; show devices. All logic lives in the libraries; this
+// ringkernel: run, validate and list scenarios; show devices; check results files. All logic lives in the libraries; this
 // file parses the command line, installs the signal handlers and maps outcomes to exit codes:
 // 0 success, 1 run failed, 2 invalid input, 130 interrupted (after a clean drain).
 #include <unistd.h>
@@ -15,6 +15,8 @@
 #include <spdlog/spdlog.h>
 
 #include "rk/harness/driver.hpp"
+#include "rk/record/check.hpp"
+#include "rk/record/results_file.hpp"
 #include "rk/scenario/scenario.hpp"
 
 namespace {
@@ -94,6 +96,12 @@ int main(int argc, char** argv) {
   auto* list = app.add_subcommand("list", "List kernel types, workloads and shipped scenarios");
   auto* devices = app.add_subcommand("devices", "Show the backends and devices of this machine");
 
+  std::vector<std::string> check_paths;
+  auto* check = app.add_subcommand(
+      "check", "Report each results file's status (complete, failed, interrupted, running, abandoned) and whether "
+               "it can be read in full; exit 0 when all are complete, 1 otherwise, 2 for a missing file");
+  check->add_option("files", check_paths, "Results files (.h5), or temporaries (.tmp) of runs")->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -112,7 +120,15 @@ int main(int argc, char** argv) {
       run_opts.scenario = scenario_path;
       run_opts.argv.assign(argv, argv + argc);
       run_opts.progress = !run_opts.quiet && isatty(STDERR_FILENO);
-      const auto r = rk::harness::run_scenario(run_opts, std::cout);
+      rk::harness::RunResult r;
+      try {
+        r = rk::harness::run_scenario(run_opts, std::cout);
+      } catch (const std::exception& e) {
+        // A results file the exception left unfinished records why (rank 0; a no-op elsewhere).
+        for (const auto& error : rk::record::finish_unwound_files(e.what()))
+          if (reporter) std::cerr << "ringkernel: error: " << error << "\n";
+        throw;
+      }
       if (r.rank != 0) return r.exit_code;  // under MPI, rank 0 reports for every rank
       if (r.exit_code == rk::harness::kExitFailed) std::cerr << "ringkernel: run failed: " << r.error << "\n";
       if (r.exit_code == rk::harness::kExitInterrupted) {
@@ -167,6 +183,20 @@ int main(int argc, char** argv) {
     if (*devices) {
       rk::harness::describe_devices(std::cout);
       return 0;
+    }
+    if (*check) {
+      int rc = 0;
+      for (const auto& p : check_paths) {
+        const rk::record::FileReport report = rk::record::check_results_file(p);
+        if (report.verdict == rk::record::Verdict::missing || report.verdict == rk::record::Verdict::not_a_file) {
+          std::cerr << "ringkernel: error: " << report.describe() << "\n";
+          rc = rk::harness::kExitInvalidInput;
+          continue;
+        }
+        std::cout << report.describe() << "\n";
+        if (!report.ok() && rc == 0) rc = rk::harness::kExitFailed;
+      }
+      return rc;
     }
   } catch (const rk::scenario::ScenarioError& e) {
     if (reporter) std::cerr << e.what() << "\n";

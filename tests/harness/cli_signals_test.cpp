@@ -1,5 +1,5 @@
 // Long runs through the real executable: SIGINT/SIGTERM drain (exit 130, file kept as "interrupted") and
-// the temporary name (`X.tmp` while running, `X` after).
+// the temporary name (`X.<pid>.<hex>.tmp` while running, `X` after).
 #include "cli_test_util.hpp"
 #include "rk/record/reader.hpp"
 
@@ -60,7 +60,7 @@ INSTANTIATE_TEST_SUITE_P(Cli, Interrupt,
                            return std::string(info.param.scenario) + (info.param.sig == SIGINT ? "_SIGINT" : "_SIGTERM");
                          });
 
-// While a run is in progress only X.tmp exists; once it finished only X.
+// While a run is in progress only its temporary exists; once it finished only X.
 TEST(TemporaryName, TmpWhileRunningFinalAfter) {
   TempDir dir;
   const fs::path out = dir / "timed.h5";
@@ -86,17 +86,21 @@ TEST(TemporaryName, TmpWhileRunningFinalAfter) {
   EXPECT_EQ(f.string_attr("/", "status"), "complete");
 }
 
-// A leftover .tmp from a crashed run is replaced, and an existing final file is overwritten.
-TEST(TemporaryName, LeftoverTmpAndExistingFileReplaced) {
+// A leftover temporary from a crashed run is left alone (the run mentions it), and an existing final
+// file is replaced.
+TEST(TemporaryName, LeftoverTmpKeptAndExistingFileReplaced) {
   TempDir dir;
   const fs::path out = dir / "again.h5";
-  write_text(tmp_of(out), "garbage from a crashed run");
+  const fs::path leftover = out.string() + ".tmp";
+  write_text(leftover, "garbage from a crashed run");
   write_text(out, "an old file");
   const auto r = run_cli({"run", shipped("ping_pong"), "--set", "iterations=100", "--set", "warmup=0s", "--set",
                           "workload.baseline=false", "--set", "drain_timeout=30s", "--output", out.string(), "--quiet"},
                          dir.path());
   ASSERT_EQ(r.exit_code, 0) << describe(r);
-  EXPECT_FALSE(fs::exists(tmp_of(out)));
+  EXPECT_EQ(tmp_of(out), leftover);  // no temporary of this run left
+  EXPECT_EQ(read_text(leftover), "garbage from a crashed run");
+  EXPECT_NE(r.err.find(leftover.string()), std::string::npos) << describe(r);
   record::ResultsReader f(out);
   EXPECT_EQ(f.string_attr("/", "status"), "complete");
 }

@@ -200,6 +200,17 @@ inline std::string describe(const ProcResult& r) {
   return s.str();
 }
 
-inline fs::path tmp_of(const fs::path& p) { return fs::path(p.string() + ".tmp"); }
+/// The temporary a run writing `p` uses ("<p>.<pid>.<hex>.tmp"); "<p>.tmp" (an older writer's name, which
+/// no run creates) when there is none.
+inline fs::path tmp_of(const fs::path& p) {
+  const std::string prefix = p.filename().string() + ".";
+  std::error_code ec;
+  for (fs::directory_iterator it(p.parent_path().empty() ? fs::path(".") : p.parent_path(), ec), end; !ec && it != end;
+       it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name.size() > prefix.size() + 4 && name.starts_with(prefix) && name.ends_with(".tmp")) return p.parent_path() / name;
+  }
+  return fs::path(p.string() + ".tmp");
+}
 
 }  // namespace rk::harness_test

@@ -5,6 +5,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <optional>
 #include <regex>
 
 #include "record_test_util.hpp"
@@ -22,13 +23,18 @@ TEST(RecordFile, WritesUnderTmpNameAndRenamesOnFinish) {
   auto file = ResultsFile::create(final_path, test::sample_run_info());
   EXPECT_TRUE(file.is_open());
   EXPECT_EQ(file.path(), final_path);
-  EXPECT_EQ(file.temp_path(), dir / "nested/deeper/run.h5.tmp");
+  // A private temporary: "<final>.<pid>.<8 hex>.tmp" in the same directory.
+  const std::regex temp_name("run\\.h5\\." + std::to_string(getpid()) + "\\.[0-9a-f]{8}\\.tmp");
+  EXPECT_EQ(file.temp_path().parent_path(), dir / "nested/deeper");
+  EXPECT_TRUE(std::regex_match(file.temp_path().filename().string(), temp_name)) << file.temp_path();
   EXPECT_TRUE(std::filesystem::exists(file.temp_path()));
   EXPECT_FALSE(std::filesystem::exists(final_path));
+  EXPECT_FALSE(file.replaces_existing());
 
+  const auto temp = file.temp_path();
   file.finish(Status::complete);
   EXPECT_FALSE(file.is_open());
-  EXPECT_FALSE(std::filesystem::exists(dir / "nested/deeper/run.h5.tmp"));
+  EXPECT_FALSE(std::filesystem::exists(temp));
   ASSERT_TRUE(std::filesystem::exists(final_path));
   ResultsReader reader(final_path);
   EXPECT_EQ(reader.string_attr("/", "status"), "complete");
@@ -57,7 +63,7 @@ TEST(RecordFile, RootAttributesHaveValuesAndTypes) {
 
   ResultsReader reader(dir / "run.h5");
   EXPECT_EQ(reader.string_attr("/", "format"), "ringkernel-results");
-  EXPECT_EQ(reader.string_attr("/", "format_version"), "1.2");
+  EXPECT_EQ(reader.string_attr("/", "format_version"), "1.3");
   EXPECT_EQ(reader.string_attr("/", "scenario"), info.scenario_yaml);
   EXPECT_EQ(reader.string_array_attr("/", "argv"), info.argv);
   EXPECT_EQ(reader.string_attr("/", "command_line"),
@@ -68,6 +74,10 @@ TEST(RecordFile, RootAttributesHaveValuesAndTypes) {
   EXPECT_EQ(reader.string_attr("/", "git_revision"), info.git_revision);
   EXPECT_TRUE(reader.bool_attr("/", "git_dirty"));
   EXPECT_EQ(reader.string_attr("/", "hostname"), "test-host");
+  EXPECT_EQ(reader.i64_attr("/", "writer_pid"), getpid());
+  char writer_host[256] = {};
+  gethostname(writer_host, sizeof writer_host - 1);
+  EXPECT_EQ(reader.string_attr("/", "writer_host"), writer_host);  // always the writer's, unlike hostname
   EXPECT_EQ(reader.string_attr("/", "build_type"), "RelWithDebInfo");
   EXPECT_EQ(reader.string_attr("/", "version_ringkernel"), "0.1.0");
   EXPECT_EQ(reader.string_attr("/", "version_cuda"), "none");
@@ -82,7 +92,7 @@ TEST(RecordFile, RootAttributesHaveValuesAndTypes) {
 
   RawFile raw(dir / "run.h5");
   for (const char* name : {"format", "format_version", "status", "scenario", "command_line", "backend", "started_utc",
-                           "finished_utc", "git_revision", "hostname", "build_type", "version_hdf5"}) {
+                           "finished_utc", "git_revision", "hostname", "build_type", "version_hdf5", "writer_host"}) {
     const auto t = test::attr_type(raw.id(), "/", name);
     EXPECT_EQ(t.type_class, H5T_STRING) << name;
     EXPECT_TRUE(t.variable_string) << name;
@@ -99,6 +109,10 @@ TEST(RecordFile, RootAttributesHaveValuesAndTypes) {
   EXPECT_EQ(dirty.type_class, H5T_ENUM);  // h5py's bool
   EXPECT_EQ(dirty.size, 1u);
   EXPECT_EQ(dirty.members, 2);
+  const auto writer_pid = test::attr_type(raw.id(), "/", "writer_pid");
+  EXPECT_EQ(writer_pid.type_class, H5T_INTEGER);
+  EXPECT_EQ(writer_pid.size, 8u);
+  EXPECT_TRUE(writer_pid.is_signed);
   const auto exit_code = test::attr_type(raw.id(), "/", "exit_code");
   EXPECT_EQ(exit_code.type_class, H5T_INTEGER);
   EXPECT_TRUE(exit_code.is_signed);
@@ -167,12 +181,14 @@ TEST(RecordFile, FailedWithoutMessageGetsOne) {
 
 TEST(RecordFile, DestructorWithoutFinishMarksFailedAndRenames) {
   TempDir dir;
+  std::filesystem::path temp;
   {
     auto file = ResultsFile::create(dir / "run.h5", test::sample_run_info());
+    temp = file.temp_path();
     file.latency("rtt").append(42);
     file.events().append(Event{0, {}, Severity::info, "lifecycle", "k0", "launched"});
   }
-  EXPECT_FALSE(std::filesystem::exists(dir / "run.h5.tmp"));
+  EXPECT_FALSE(std::filesystem::exists(temp));
   ASSERT_TRUE(std::filesystem::exists(dir / "run.h5"));
   ResultsReader reader(dir / "run.h5");
   EXPECT_EQ(reader.string_attr("/", "status"), "failed");
@@ -182,16 +198,62 @@ TEST(RecordFile, DestructorWithoutFinishMarksFailedAndRenames) {
   EXPECT_EQ(reader.read_events().size(), 1u);
 }
 
-TEST(RecordFile, DestructorDuringExceptionSaysSo) {
+// Destroyed by a propagating exception, the file waits for its reason from whoever catches the exception.
+TEST(RecordFile, DestructorDuringExceptionTakesTheReasonFromTheCatcher) {
+  TempDir dir;
+  try {
+    auto file = ResultsFile::create(dir / "run.h5", test::sample_run_info());
+    file.latency("rtt").append(7);
+    throw std::runtime_error("backend failed to start: no device 3");
+  } catch (const std::runtime_error& e) {
+    EXPECT_FALSE(std::filesystem::exists(dir / "run.h5"));  // not finished yet: its reason is unknown
+    EXPECT_TRUE(finish_unwound_files(e.what()).empty());
+  }
+  ResultsReader reader(dir / "run.h5");
+  EXPECT_EQ(reader.string_attr("/", "status"), "failed");
+  EXPECT_EQ(reader.string_attr("/", "error"), "backend failed to start: no device 3");
+  EXPECT_EQ(reader.u64_attr("/latency/rtt/samples_ns", "count"), 1u);
+  EXPECT_TRUE(finish_unwound_files("again").empty());  // nothing left to finish
+}
+
+// Nobody gave the reason: the next create() finishes it with one that says so.
+TEST(RecordFile, DestructorDuringExceptionUnclaimedIsFinishedByNextCreate) {
   TempDir dir;
   try {
     auto file = ResultsFile::create(dir / "run.h5", test::sample_run_info());
     throw std::runtime_error("boom");
   } catch (const std::runtime_error&) {
   }
+  auto next = ResultsFile::create(dir / "next.h5", test::sample_run_info());
   ResultsReader reader(dir / "run.h5");
   EXPECT_EQ(reader.string_attr("/", "status"), "failed");
-  EXPECT_NE(reader.string_attr("/", "error").find("exception"), std::string::npos);
+  EXPECT_NE(reader.string_attr("/", "error").find("exception was propagating"), std::string::npos);
+  next.finish(Status::complete);
+}
+
+// Destroyed inside a handler, the file records the exception being handled.
+TEST(RecordFile, DestructorInsideAHandlerRecordsTheHandledException) {
+  TempDir dir;
+  std::optional<ResultsFile> file = ResultsFile::create(dir / "run.h5", test::sample_run_info());
+  try {
+    throw std::runtime_error("kernel book[3] did not start");
+  } catch (const std::runtime_error&) {
+    file.reset();
+  }
+  ResultsReader reader(dir / "run.h5");
+  EXPECT_EQ(reader.string_attr("/", "status"), "failed");
+  EXPECT_EQ(reader.string_attr("/", "error"), "kernel book[3] did not start");
+}
+
+TEST(RecordFile, SetFailureReasonIsWhatTheDestructorRecords) {
+  TempDir dir;
+  {
+    auto file = ResultsFile::create(dir / "run.h5", test::sample_run_info());
+    file.set_failure_reason("start backend: cannot reserve 268435456 bytes for device 10");
+  }
+  ResultsReader reader(dir / "run.h5");
+  EXPECT_EQ(reader.string_attr("/", "status"), "failed");
+  EXPECT_EQ(reader.string_attr("/", "error"), "start backend: cannot reserve 268435456 bytes for device 10");
 }
 
 TEST(RecordFile, MoveTransfersOwnership) {
@@ -225,14 +287,22 @@ TEST(RecordFile, UseAfterFinishThrows) {
   EXPECT_THROW(empty.append(1), RecordError);
 }
 
-TEST(RecordFile, ReplacesExistingFinalFileAndLeftoverTmp) {
+// An existing final file is replaced (the run was asked to write there); temporaries of other runs,
+// finished or not, are never touched.
+TEST(RecordFile, ReplacesExistingFinalFileLeavesOtherTemporaries) {
   TempDir dir;
   std::ofstream(dir / "run.h5") << "old results";
   std::ofstream(dir / "run.h5.tmp") << "crashed run";
+  std::ofstream(dir / "run.h5.999999.0123abcd.tmp") << "another run";
   auto file = ResultsFile::create(dir / "run.h5", test::sample_run_info());
+  EXPECT_TRUE(file.replaces_existing());
   file.finish(Status::complete);
-  EXPECT_FALSE(std::filesystem::exists(dir / "run.h5.tmp"));
   EXPECT_EQ(ResultsReader(dir / "run.h5").string_attr("/", "status"), "complete");
+  std::ifstream leftover(dir / "run.h5.tmp");
+  std::string text;
+  std::getline(leftover, text);
+  EXPECT_EQ(text, "crashed run");
+  EXPECT_TRUE(std::filesystem::exists(dir / "run.h5.999999.0123abcd.tmp"));
 }
 
 TEST(RecordFile, UncreatableDirectoryIsAClearError) {
@@ -257,9 +327,8 @@ TEST(RecordFile, UnwritableDirectoryIsAClearError) {
     FAIL() << "expected RecordError";
   } catch (const RecordError& e) {
     const std::string what = e.what();
-    EXPECT_NE(what.find("H5Fcreate"), std::string::npos) << what;
-    EXPECT_NE(what.find((dir / "ro/run.h5.tmp").string()), std::string::npos) << what;
-    EXPECT_NE(what.find("ermission"), std::string::npos) << what;  // HDF5's message carries errno's text
+    EXPECT_NE(what.find((dir / "ro/run.h5").string()), std::string::npos) << what;
+    EXPECT_NE(what.find("ermission"), std::string::npos) << what;  // errno's text
   }
 }
 

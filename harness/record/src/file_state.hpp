@@ -2,6 +2,8 @@
 // called with detail::ApiLock held.
 #pragma once
 
+#include <sys/types.h>
+
 #include <chrono>
 #include <cstdint>
 #include <exception>
@@ -140,6 +142,11 @@ class EventState final : public SeriesState {
 };
 
 struct FileState {
+  FileState() = default;
+  FileState(const FileState&) = delete;
+  FileState& operator=(const FileState&) = delete;
+  ~FileState();
+
   std::filesystem::path final_path;
   std::filesystem::path temp_path;
   WriterOptions options;
@@ -150,15 +157,29 @@ struct FileState {
   std::shared_ptr<EventState> events;
   AppendDataset devices;
   std::chrono::steady_clock::time_point last_flush;
+  /// This writer's descriptor of the temporary: holds the lock that tells `check` the writer is alive,
+  /// fsync'ed before the rename, closed after it.
+  int temp_fd = -1;
+  /// What lstat() said about final_path when the file was created.
+  bool target_existed = false;
+  dev_t target_device = 0;
+  ino_t target_inode = 0;
+  /// The first failure of the file's storage (or of writing its final status). Once set, nothing more is
+  /// written, and finish() removes the temporary instead of putting it in place.
+  std::string write_failure;
+  /// Why the run failed, for a file destroyed without finish() (ResultsFile::set_failure_reason).
+  std::string failure_reason;
 
   /// "'<object>' in '<temp file>'", the location part of error messages.
   [[nodiscard]] std::string where(std::string_view object) const;
-  /// Throws RecordError when the file is no longer open.
+  /// Throws RecordError when the file is no longer open, or when an earlier write failed.
   void require_open(std::string_view operation) const;
   /// Flushes everything when the flush interval has passed.
   void after_append();
   void flush_all();
   void finish(Status status, std::string error);
+  /// Records the first storage failure (noexcept: called while unwinding).
+  void mark_write_failed(const std::string& message) noexcept;
 
   /// The series registered at `path`, or the one `make()` returns (registered there).
   template <class State, class Make>
@@ -175,6 +196,26 @@ struct FileState {
 
  private:
   void close_all(std::exception_ptr& failure) noexcept;
+  /// Removes the temporary of a file whose storage failed and closes temp_fd.
+  void discard_temporary() noexcept;
+  /// Renames the finished temporary to final_path without replacing a file another run put there.
+  void install();
+};
+
+/// Declared after an ApiLock in every operation that writes to a file: when an HDF5 storage error
+/// (throw_hdf5) happened during the operation, the file is marked as failed (FileState::write_failure).
+class IoWatch {
+ public:
+  explicit IoWatch(FileState& file) : file_(file), start_(io_failure_count()) {}
+  IoWatch(const IoWatch&) = delete;
+  IoWatch& operator=(const IoWatch&) = delete;
+  ~IoWatch() {
+    if (io_failure_count() != start_) file_.mark_write_failed(last_io_failure());
+  }
+
+ private:
+  FileState& file_;
+  std::uint64_t start_;
 };
 
 }  // namespace rk::record::detail

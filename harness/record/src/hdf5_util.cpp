@@ -5,6 +5,7 @@
 #include <array>
 #include <cstdint>
 #include <type_traits>
+#include <vector>
 
 namespace rk::record::detail {
 namespace {
@@ -15,24 +16,75 @@ std::mutex& hdf5_mutex() {
 }
 
 struct WalkState {
-  std::string text;
-  unsigned entries = 0;
+  std::vector<std::string> entries;
+  bool io = false;
 };
+
+/// Errors of the file's storage (the disk, not the caller): a run's file is unusable after one of them.
+bool is_io_error(const H5E_error2_t& err) {
+  if (err.maj_num == H5E_IO) return true;
+  for (const hid_t minor : {H5E_WRITEERROR, H5E_READERROR, H5E_SEEKERROR, H5E_CLOSEERROR, H5E_TRUNCATED}) {
+    if (err.min_num == minor) return true;
+  }
+  return false;
+}
+
+/// HDF5's POSIX driver describes a failed call with the time, file name, descriptor, buffer address and
+/// sizes; keep what it is and errno ("file write failed: errno = 28, error message = 'No space left on
+/// device'"): the file is named by the caller's message already.
+std::string compact_description(const std::string& desc) {
+  const auto at_errno = desc.find("errno = ");
+  const auto colon = desc.find(':');
+  if (at_errno == std::string::npos || colon == std::string::npos || colon > at_errno) return desc;
+  std::size_t end = desc.find(',', at_errno);
+  const auto message = desc.find("error message = '", at_errno);
+  if (message != std::string::npos) {
+    const auto close = desc.find('\'', message + 17);
+    if (close != std::string::npos) end = close + 1;
+  }
+  return desc.substr(0, colon) + ": " + desc.substr(at_errno, end == std::string::npos ? std::string::npos : end - at_errno);
+}
 
 herr_t collect_error(unsigned /*n*/, const H5E_error2_t* err, void* data) {
   auto& state = *static_cast<WalkState*>(data);
-  constexpr unsigned max_entries = 6;
-  if (state.entries++ >= max_entries) return 0;
-  if (!state.text.empty()) state.text += "; ";
-  if (err->func_name != nullptr) state.text += std::string(err->func_name) + "(): ";
+  if (is_io_error(*err)) state.io = true;
+  std::string text;
+  if (err->func_name != nullptr) text = std::string(err->func_name) + "(): ";
   if (err->desc != nullptr && err->desc[0] != '\0') {
-    state.text += err->desc;
+    text += compact_description(err->desc);
   } else {
     std::array<char, 256> minor{};
-    if (H5Eget_msg(err->min_num, nullptr, minor.data(), minor.size()) > 0) state.text += minor.data();
+    if (H5Eget_msg(err->min_num, nullptr, minor.data(), minor.size()) > 0) text += minor.data();
   }
+  state.entries.push_back(std::move(text));
   return 0;
 }
+
+/// The outermost entries of HDF5's error stack and its innermost one (the cause: for a failed write the
+/// file name, errno and its text), "; "-separated.
+std::string join_error_stack(const std::vector<std::string>& entries) {
+  constexpr std::size_t head = 5;
+  std::string text;
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    if (i >= head && i + 1 < entries.size()) {
+      if (i == head) text += "; ...";
+      continue;
+    }
+    if (!text.empty()) text += "; ";
+    text += entries[i];
+  }
+  return text;
+}
+
+std::uint64_t io_failures = 0;
+std::string last_io_failure_text;
+
+}  // namespace
+
+std::uint64_t io_failure_count() { return io_failures; }
+const std::string& last_io_failure() { return last_io_failure_text; }
+
+namespace {
 
 bool filter_usable(H5Z_filter_t filter) {
   if (H5Zfilter_avail(filter) <= 0) return false;
@@ -81,7 +133,11 @@ void throw_hdf5(std::string_view call, std::string_view where) {
   H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, collect_error, &state);
   H5Eclear2(H5E_DEFAULT);
   std::string message = std::string(call) + " failed for " + std::string(where);
-  if (!state.text.empty()) message += ": " + state.text;
+  if (!state.entries.empty()) message += ": " + join_error_stack(state.entries);
+  if (state.io) {
+    ++io_failures;
+    last_io_failure_text = message;
+  }
   throw RecordError(message);
 }
 

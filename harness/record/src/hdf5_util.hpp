@@ -5,6 +5,7 @@
 #include <hdf5.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -27,8 +28,15 @@ class ApiLock {
   std::unique_lock<std::mutex> lock_;
 };
 
-/// Throws RecordError "<call> failed for <where>: <HDF5 error stack>" and clears the error stack.
+/// Throws RecordError "<call> failed for <where>: <HDF5 error stack>" and clears the error stack. When the
+/// stack holds an error of the file's storage (a failed write, read, seek, close or truncate: ENOSPC, EIO,
+/// ...), io_failure_count() goes up and last_io_failure() is the message.
 [[noreturn]] void throw_hdf5(std::string_view call, std::string_view where);
+
+/// How many storage errors throw_hdf5 has seen in this process (read with ApiLock held).
+std::uint64_t io_failure_count();
+/// The message of the latest one.
+const std::string& last_io_failure();
 
 inline hid_t check_id(hid_t id, std::string_view call, std::string_view where) {
   if (id < 0) throw_hdf5(call, where);

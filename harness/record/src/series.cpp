@@ -286,6 +286,7 @@ void append_rows(const std::shared_ptr<FileState>& file, const std::shared_ptr<R
   if (!file || !state) throw RecordError("append to an empty series handle");
   ApiLock lock;
   file->require_open("append");
+  const IoWatch watch(*file);
   state->append(rows, count, row_size);
   file->after_append();
 }
@@ -317,6 +318,7 @@ void LatencySeries::append(std::span<const std::uint64_t> samples_ns) {
   require_handle(file_, state_, "LatencySeries::append");
   detail::ApiLock lock;
   file_->require_open("LatencySeries::append");
+  const detail::IoWatch watch(*file_);
   state_->append(samples_ns);
   file_->after_append();
 }
@@ -335,6 +337,7 @@ void ThroughputSeries::append(std::uint64_t t_ns, std::uint64_t messages, std::u
   require_handle(file_, state_, "ThroughputSeries::append");
   detail::ApiLock lock;
   file_->require_open("ThroughputSeries::append");
+  const detail::IoWatch watch(*file_);
   state_->append(t_ns, messages, bytes);
   file_->after_append();
 }
@@ -362,6 +365,7 @@ void EventLog::append(const Event& event) {
   require_handle(file_, state_, "EventLog::append");
   detail::ApiLock lock;
   file_->require_open("EventLog::append");
+  const detail::IoWatch watch(*file_);
   state_->append(event);
   file_->after_append();
 }

@@ -49,6 +49,7 @@ void WorkloadGroup::write_array_raw(const std::string& name, ScalarType type, st
                                     const void* data, std::size_t count) {
   detail::ApiLock lock;
   auto& state = open_state(file_, "WorkloadGroup::write_array");
+  const detail::IoWatch watch(state);
   const std::string path = path_ + "/" + escape_name(name);
   detail::Handle element = detail::scalar_type(type, element_size);
   detail::Handle dataset = create_dataset(state, path, element.get(), count, element_size);
@@ -58,6 +59,7 @@ void WorkloadGroup::write_array_raw(const std::string& name, ScalarType type, st
 void WorkloadGroup::write_strings(const std::string& name, const std::vector<std::string>& values) {
   detail::ApiLock lock;
   auto& state = open_state(file_, "WorkloadGroup::write_strings");
+  const detail::IoWatch watch(state);
   const std::string path = path_ + "/" + escape_name(name);
   detail::Handle type = detail::string_type();
   const std::string where = state.where(path);
@@ -76,6 +78,7 @@ void WorkloadGroup::write_table_raw(const std::string& name, const std::vector<C
                                     const void* rows, std::size_t count) {
   detail::ApiLock lock;
   auto& state = open_state(file_, "WorkloadGroup::write_table");
+  const detail::IoWatch watch(state);
   const std::string path = path_ + "/" + escape_name(name);
   detail::CompoundTypes types = detail::table_types(columns, row_size, state.where(path));
   detail::Handle dataset = create_dataset(state, path, types.file.get(), count, H5Tget_size(types.file.get()));
@@ -87,6 +90,7 @@ std::shared_ptr<detail::RowSeriesState> WorkloadGroup::begin_series_raw(const st
                                                                         ScalarType value_type, std::size_t row_size) {
   detail::ApiLock lock;
   auto& state = open_state(file_, "WorkloadGroup::begin_series");
+  const detail::IoWatch watch(state);
   const std::string path = path_ + "/" + escape_name(name);
   if (state.series.contains(path)) throw RecordError("series " + state.where(path) + " was already begun");
   return state.find_or_make<detail::RowSeriesState>(path, [&] {
@@ -110,6 +114,7 @@ std::shared_ptr<detail::RowSeriesState> WorkloadGroup::begin_series_raw(const st
 void WorkloadGroup::set_attr_value(const std::string& name, const AttrValue& value) {
   detail::ApiLock lock;
   auto& state = open_state(file_, "WorkloadGroup::set_attr");
+  const detail::IoWatch watch(state);
   detail::Handle group =
       detail::owned(H5Gopen2(state.file.get(), path_.c_str(), H5P_DEFAULT), H5Gclose, "H5Gopen2", state.where(path_));
   detail::write_attr(group.get(), name, value, state.where(path_));
@@ -118,6 +123,7 @@ void WorkloadGroup::set_attr_value(const std::string& name, const AttrValue& val
 WorkloadGroup WorkloadGroup::group(const std::string& name) {
   detail::ApiLock lock;
   auto& state = open_state(file_, "WorkloadGroup::group");
+  const detail::IoWatch watch(state);
   const std::string path = path_ + "/" + escape_name(name);
   detail::open_or_create_group(state.file.get(), path, state.lcpl.get(), state.where(path));
   return WorkloadGroup(file_, path);

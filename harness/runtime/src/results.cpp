@@ -1,6 +1,9 @@
 // The results file's first and last words: open_results, finish_results, record_failure (run.hpp).
 #include <filesystem>
 
+#include <spdlog/spdlog.h>
+
+#include "rk/record/check.hpp"
 #include "run.hpp"
 #include "system_info.hpp"
 
@@ -35,11 +38,16 @@ void open_results(Run& run) {
   info.build_type = build_type();
   info.versions = library_versions();
   if (run.cluster.distributed()) info.versions["mpi"] = run.cluster.library_version();
+  for (const auto& stale : record::abandoned_temporaries(run.result.results))
+    spdlog::warn("a temporary results file left by a run that did not finish: {} (`ringkernel check` tells what is in it; "
+                 "remove it when no longer needed)", stale.describe());
   try {
     run.file.emplace(record::ResultsFile::create(run.result.results, info));
   } catch (const record::RecordError& e) {
     throw InputError("cannot create the results file: " + std::string(e.what()));
   }
+  if (run.file->replaces_existing())
+    spdlog::warn("{} exists; this run replaces it when it finishes", run.result.results.string());
   run.file->set_attr("scenario_name", sc.name);
   run.file->set_attr("workload", sc.workload.name);
   run.file->set_attr("seed", static_cast<std::int64_t>(sc.seed));
@@ -91,9 +99,16 @@ void record_failure(Run& run, const std::exception& e) {
   if (run.file && run.file->is_open()) {
     try {
       if (run.sink) run.sink->event("error", "error", "", e.what());
-      run.file->finish(stopped ? record::Status::interrupted : record::Status::failed, e.what());
     } catch (const std::exception&) {
-      // The destructor still closes and renames the file as failed.
+      // The file cannot take it (its storage failed): finish() below says what became of it.
+    }
+    try {
+      run.file->finish(stopped ? record::Status::interrupted : record::Status::failed, e.what());
+    } catch (const record::ResultsNotWritten& f) {
+      // Usually for the failure just recorded in r.error: say what became of the files, not the cause again.
+      r.error += "; " + (r.error.find(f.cause()) != std::string::npos ? f.outcome() : std::string(f.what()));
+    } catch (const std::exception& f) {
+      r.error += std::string("; ") + f.what();
     }
   }
 }

@@ -4,6 +4,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 namespace rk::record {
 
@@ -12,6 +13,22 @@ namespace rk::record {
 class RecordError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
+};
+
+/// Thrown by ResultsFile::finish() when the file's storage failed (during the run or while finishing):
+/// nothing was put at the final path. what() is "<outcome>: <cause>".
+class ResultsNotWritten : public RecordError {
+ public:
+  ResultsNotWritten(std::string outcome, std::string cause)
+      : RecordError(outcome + ": " + cause), outcome_(std::move(outcome)), cause_(std::move(cause)) {}
+  /// What became of the files: "results file 'X' was not written; the existing 'X' was left as it was, ...".
+  [[nodiscard]] const std::string& outcome() const { return outcome_; }
+  /// The failure (HDF5's or the system's message, with errno's text).
+  [[nodiscard]] const std::string& cause() const { return cause_; }
+
+ private:
+  std::string outcome_;
+  std::string cause_;
 };
 
 }  // namespace rk::record

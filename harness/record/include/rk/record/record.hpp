@@ -2,6 +2,7 @@
 #pragma once
 
 #include "rk/record/attr.hpp"
+#include "rk/record/check.hpp"
 #include "rk/record/error.hpp"
 #include "rk/record/names.hpp"
 #include "rk/record/reader.hpp"

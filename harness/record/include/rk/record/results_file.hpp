@@ -1,5 +1,5 @@
-// One run's HDF5 results file (layout: results/SCHEMA.md). Written under "<path>.tmp" while the run goes
-// on, renamed to <path> by finish(). Every operation on the file and on the series it hands out takes
+// One run's HDF5 results file (layout: results/SCHEMA.md). Written under a private temporary
+// "<path>.<pid>.<random>.tmp" while the run goes on, put in place as <path> by finish(). Every operation on the file and on the series it hands out takes
 // one process-wide mutex (the HDF5 library is built without thread safety), so callers may use it from
 // several threads; the intended user is the harness's single recorder thread.
 #pragma once
@@ -9,6 +9,8 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "rk/record/attr.hpp"
 #include "rk/record/run_info.hpp"
@@ -39,14 +41,24 @@ struct WriterOptions {
 ///   file.finish(Status::complete);
 /// @endcode
 ///
-/// A ResultsFile destroyed without finish() is finished as `failed` with error "not finished ..." and
-/// still renamed to its final name, so what was measured is never silently lost.
+/// Safety (results/SCHEMA.md, "Life of a file"): each writer has its own temporary, created with O_EXCL and
+/// locked while the writer lives; finish() fsyncs it and renames it into place without replacing a file
+/// another run put there meanwhile; a file whose storage failed (ENOSPC, EIO) is never put in place.
+///
+/// A ResultsFile destroyed without finish() is finished as `failed` and still put in place, so what was
+/// measured is never silently lost. Its `error` is the reason given to set_failure_reason(), else the
+/// message of the exception being handled; destroyed by an exception still propagating (whose message
+/// C++ does not show a destructor), the file waits for finish_unwound_files(reason) from whoever
+/// catches it (at the latest: the next create(), or the end of the process).
 class ResultsFile {
  public:
-  /// Creates `final_path + ".tmp"` (and missing parent directories), replacing a leftover .tmp, and writes
-  /// the root attributes with `status = "running"`. Creates the empty groups /latency, /throughput,
-  /// /telemetry, /workloads and the empty datasets /devices and /events.
-  /// @throws RecordError naming the path when the directory or the file cannot be created.
+  /// Checks that `final_path` is a new name or an existing regular file (a symbolic link, device node,
+  /// fifo, socket or directory there is refused: RecordError), creates missing parent directories and a
+  /// private temporary "<final_path>.<pid>.<8 hex>.tmp" (O_EXCL; other runs' temporaries are never
+  /// touched), and writes the root attributes with `status = "running"` and the writer's `writer_pid` and
+  /// `writer_host`. Creates the empty groups /latency, /throughput, /telemetry, /workloads and the empty
+  /// datasets /devices and /events.
+  /// @throws RecordError naming the path when the path is refused or the directory or file cannot be created.
   [[nodiscard]] static ResultsFile create(const std::filesystem::path& final_path, const RunInfo& info,
                                           const WriterOptions& options = {});
 
@@ -82,22 +94,38 @@ class ResultsFile {
   void flush();
 
   /// Writes the summaries of every series (percentiles, rates, counts), sets `status`, `error` (when not
-  /// empty; a failed run without a message gets "unspecified failure") and `finished_utc`, closes the
-  /// file and renames it to its final path, replacing any file there. If writing a summary fails, the file
-  /// is still closed and renamed with `status = "failed"` and the exception is rethrown.
+  /// empty; a failed run without a message gets "unspecified failure") and `finished_utc`, closes and
+  /// fsyncs the file and renames it to its final path. If writing a summary fails, the file is still put in
+  /// place with `status = "failed"` and the exception is rethrown.
+  ///
+  /// The rename replaces the file at the final path only when that is the file that was there at create()
+  /// (replaces_existing()); when another run put a file there meanwhile, both are kept: this one is renamed
+  /// to "<stem>.conflict-<pid>-<hex><ext>" and RecordError names it. When the file's storage failed (now or
+  /// during the run: ENOSPC, EIO, ...), nothing is put in place: the temporary is removed, a file at the
+  /// final path is left as it was, and RecordError names the path and the error.
   /// @throws RecordError when the file was already finished, or on any failure above.
   void finish(Status status, std::string error = {});
 
+  /// The error a file destroyed without finish() records (instead of "not finished ...").
+  void set_failure_reason(std::string reason);
+
   /// True until finish() (or the destructor) closed the file.
   [[nodiscard]] bool is_open() const;
+  /// True when a regular file existed at the final path at create(): finish() replaces it.
+  [[nodiscard]] bool replaces_existing() const;
   /// The final path (what finish() renames to).
   [[nodiscard]] const std::filesystem::path& path() const;
-  /// The temporary path written while the file is open: path() + ".tmp".
+  /// The temporary path written while the file is open: "<path()>.<pid>.<8 hex>.tmp".
   [[nodiscard]] const std::filesystem::path& temp_path() const;
 
  private:
   explicit ResultsFile(std::shared_ptr<detail::FileState> state);
   std::shared_ptr<detail::FileState> state_;
 };
+
+/// Finishes, as `failed` with `reason`, every ResultsFile that was destroyed by an exception still
+/// propagating (see ResultsFile): call it where that exception is caught, with its message. Returns the
+/// errors of files that could not be finished (each names its file); empty when all went well.
+std::vector<std::string> finish_unwound_files(std::string_view reason);
 
 }  // namespace rk::record
