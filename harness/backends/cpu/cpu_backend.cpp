@@ -48,6 +48,7 @@ Backend cpu_backend() {
   Backend b;
   b.name = "cpu";
   b.simulated = true;
+  b.max_threads_per_kernel = cpu::CpuRuntimeConfig{}.max_threads_per_kernel;  // make_cpu_runtime keeps the default
   b.physical_devices = [] { return 0u; };
   b.make_runtime = &make_cpu_runtime;
   b.kernel_types = [] {

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <map>
 
+#include "footprint.hpp"
 #include "params.hpp"
 #include "rk/harness/driver.hpp"
 
@@ -202,6 +203,7 @@ Prepared prepare(const std::filesystem::path& path, const std::vector<std::strin
   } catch (const workloads::InputError& e) {
     throw InputError(e.what());  // a malformed data file: exit 2, the message names file:line
   }
+  check_run_fits(p);  // thread limits and the memory estimate (footprint.hpp): exit 2 before anything is allocated
   return p;
 }
 

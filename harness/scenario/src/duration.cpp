@@ -25,8 +25,14 @@ constexpr std::array<Unit, 7> units{{{"ns", 1},
 
 }  // namespace
 
-std::optional<std::chrono::nanoseconds> parse_duration(std::string_view text) {
-  if (text == "0") return std::chrono::nanoseconds::zero();
+namespace {
+
+enum class Parsed { ok, malformed, too_large };
+
+/// The grammar of parse_duration; `too_large` for well-formed literals beyond int64 nanoseconds.
+Parsed parse(std::string_view text, std::int64_t& out) {
+  out = 0;
+  if (text == "0") return Parsed::ok;
   const Unit* unit = nullptr;
   for (const Unit& candidate : units) {
     if (text.size() > candidate.suffix.size() && text.ends_with(candidate.suffix)) {
@@ -34,7 +40,7 @@ std::optional<std::chrono::nanoseconds> parse_duration(std::string_view text) {
       break;
     }
   }
-  if (unit == nullptr) return std::nullopt;
+  if (unit == nullptr) return Parsed::malformed;
   const std::string_view number = text.substr(0, text.size() - unit->suffix.size());
 
   using Wide = __int128;
@@ -42,30 +48,47 @@ std::optional<std::chrono::nanoseconds> parse_duration(std::string_view text) {
   Wide whole = 0;
   Wide fraction = 0;
   Wide scale = 1;
+  bool huge = false;  // the whole part alone exceeds the limit (keep reading to check the syntax)
   std::size_t digits = 0;
   std::size_t i = 0;
   for (; i < number.size() && number[i] >= '0' && number[i] <= '9'; ++i, ++digits) {
-    whole = whole * 10 + (number[i] - '0');
-    if (whole > limit) return std::nullopt;
+    if (!huge) whole = whole * 10 + (number[i] - '0');
+    if (whole > limit) huge = true;
   }
   if (i < number.size() && number[i] == '.') {
     ++i;
     for (; i < number.size() && number[i] >= '0' && number[i] <= '9'; ++i, ++digits) {
       if (scale > Wide{1'000'000'000'000'000'000}) {
         // Digits beyond 10^-18 can only matter when non-zero, and then they are sub-nanosecond.
-        if (number[i] != '0') return std::nullopt;
+        if (number[i] != '0') return Parsed::malformed;
         continue;
       }
       fraction = fraction * 10 + (number[i] - '0');
       scale *= 10;
     }
   }
-  if (digits == 0 || i != number.size()) return std::nullopt;
+  if (digits == 0 || i != number.size()) return Parsed::malformed;
   const Wide fraction_ns = fraction * unit->nanoseconds;
-  if (fraction_ns % scale != 0) return std::nullopt;
+  if (fraction_ns % scale != 0) return Parsed::malformed;
+  if (huge) return Parsed::too_large;
   const Wide total = whole * unit->nanoseconds + fraction_ns / scale;
-  if (total > limit) return std::nullopt;
-  return std::chrono::nanoseconds(static_cast<std::int64_t>(total));
+  if (total > limit) return Parsed::too_large;
+  out = static_cast<std::int64_t>(total);
+  return Parsed::ok;
+}
+
+}  // namespace
+
+std::optional<std::chrono::nanoseconds> parse_duration(std::string_view text) {
+  std::int64_t ns = 0;
+  if (parse(text, ns) != Parsed::ok) return std::nullopt;
+  return std::chrono::nanoseconds(ns);
+}
+
+bool exceeds_max_duration(std::string_view text) {
+  std::int64_t ns = 0;
+  const Parsed p = parse(text, ns);
+  return p == Parsed::too_large || (p == Parsed::ok && std::chrono::nanoseconds(ns) > max_duration);
 }
 
 std::string format_duration(std::chrono::nanoseconds value) {

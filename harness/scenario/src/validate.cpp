@@ -132,6 +132,9 @@ std::chrono::nanoseconds get_duration(const Node& node, std::string_view path,
                                       std::chrono::nanoseconds min) {
   std::optional<std::chrono::nanoseconds> value;
   if (node.is_scalar()) value = parse_duration(node.text);
+  if (node.is_scalar() && exceeds_max_duration(node.text)) {
+    fail(node.where, q(path) + " must be at most " + format_duration(max_duration) + " (365 days; got " + node.text + ")");
+  }
   if (!value) {
     std::string hint;
     if (node.is_scalar() && node.plain && looks_like_int(node.text)) hint = "; add a unit";

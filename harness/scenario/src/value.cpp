@@ -175,12 +175,18 @@ std::chrono::nanoseconds ParamMap::get_duration(std::string_view key, DurationRa
   const Value& value = require(key);
   std::optional<std::chrono::nanoseconds> d;
   if (value.is_string() || value.is_int()) d = parse_duration(value.text);
+  // No duration exceeds max_duration, whatever range the caller asks for.
+  const std::chrono::nanoseconds max = std::min(range.max, max_duration);
+  if ((value.is_string() || value.is_int()) && exceeds_max_duration(value.text)) {
+    fail(key, "must be at most " + format_duration(max) + (max == max_duration ? " (365 days)" : "") +
+                  " (got " + value.text + ")");
+  }
   if (!d) {
     fail(key, "must be a duration such as 10s, 250ms, 20us or 100ns (got " + shown(value) + ")");
   }
-  if (*d < range.min || *d > range.max) {
+  if (*d < range.min || *d > max) {
     fail(key, "must be between " + format_duration(range.min) + " and " +
-                  format_duration(range.max) + " (got " + value.text + ")");
+                  format_duration(max) + " (got " + value.text + ")");
   }
   return *d;
 }

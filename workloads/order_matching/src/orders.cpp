@@ -74,6 +74,54 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
+/// The byte offset of the first byte of `s` that is not part of well-formed UTF-8 (no overlong forms, no
+/// surrogates, at most U+10FFFF), or npos.
+std::size_t invalid_utf8_at(std::string_view s) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    std::size_t n = 0;
+    unsigned char lo = 0x80, hi = 0xBF;  // the allowed range of the second byte
+    if (c >= 0xC2 && c <= 0xDF) n = 1;
+    else if (c == 0xE0) n = 2, lo = 0xA0;
+    else if ((c >= 0xE1 && c <= 0xEC) || c == 0xEE || c == 0xEF) n = 2;
+    else if (c == 0xED) n = 2, hi = 0x9F;
+    else if (c == 0xF0) n = 3, lo = 0x90;
+    else if (c >= 0xF1 && c <= 0xF3) n = 3;
+    else if (c == 0xF4) n = 3, hi = 0x8F;
+    else return i;
+    if (i + n >= s.size()) return i;  // truncated sequence
+    for (std::size_t k = 1; k <= n; ++k) {
+      const auto b = static_cast<unsigned char>(s[i + k]);
+      if (k == 1 ? (b < lo || b > hi) : (b < 0x80 || b > 0xBF)) return i;
+    }
+    i += n + 1;
+  }
+  return std::string_view::npos;
+}
+
+/// A field as messages show it: bytes that are not printable ASCII as \xNN (messages stay valid UTF-8).
+std::string shown(std::string_view s) {
+  std::string out;
+  for (const char ch : s.substr(0, 64)) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c >= 0x20 && c < 0x7F) {
+      out += ch;
+    } else {
+      static const char* const hex = "0123456789ABCDEF";
+      out += "\\x";
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    }
+  }
+  if (s.size() > 64) out += "...";
+  return out;
+}
+
 template <class T>
 bool parse_int(std::string_view s, T& out) {
   if (s.empty()) return false;
@@ -88,6 +136,7 @@ OrderStream parse_orders_csv(std::string_view text, const std::string& file) {
   std::unordered_map<std::string, std::uint32_t> symbol_index;
   bool header_seen = false;
   std::size_t line_no = 0, pos = 0;
+  if (text.starts_with("\xEF\xBB\xBF")) pos = 3;  // a UTF-8 byte order mark (spreadsheet exports write one)
   out.orders.reserve(text.size() / 32);
   while (pos < text.size()) {
     std::size_t end = text.find('\n', pos);
@@ -118,9 +167,12 @@ OrderStream parse_orders_csv(std::string_view text, const std::string& file) {
     Order o;
     if (f[0] == "NEW") o.action = Action::New;
     else if (f[0] == "CANCEL") o.action = Action::Cancel;
-    else fail("action '" + std::string(f[0]) + "' is not NEW or CANCEL");
-    if (!parse_int(f[1], o.id)) fail("order_id '" + std::string(f[1]) + "' is not an unsigned 64-bit integer");
+    else fail("action '" + shown(f[0]) + "' is not NEW or CANCEL");
+    if (!parse_int(f[1], o.id)) fail("order_id '" + shown(f[1]) + "' is not an unsigned 64-bit integer");
     if (f[2].empty()) fail("symbol is empty");
+    // Symbols are stored as UTF-8 strings in the results file (h5py's asstr() decodes them).
+    if (const std::size_t bad = invalid_utf8_at(f[2]); bad != std::string_view::npos)
+      fail("symbol '" + shown(f[2]) + "' is not valid UTF-8 (byte " + std::to_string(bad + 1) + ")");
     {
       auto [it, inserted] = symbol_index.try_emplace(std::string(f[2]), static_cast<std::uint32_t>(out.symbols.size()));
       if (inserted) {
@@ -132,11 +184,11 @@ OrderStream parse_orders_csv(std::string_view text, const std::string& file) {
     const bool is_new = o.action == Action::New;
     if (f[3] == "BUY") o.side = Side::Buy;
     else if (f[3] == "SELL") o.side = Side::Sell;
-    else if (!(f[3].empty() && !is_new)) fail("side '" + std::string(f[3]) + "' is not BUY or SELL");
+    else if (!(f[3].empty() && !is_new)) fail("side '" + shown(f[3]) + "' is not BUY or SELL");
     if (!(f[4].empty() && !is_new) && !parse_int(f[4], o.price))
-      fail("price '" + std::string(f[4]) + "' is not an integer number of ticks");
+      fail("price '" + shown(f[4]) + "' is not an integer number of ticks");
     if (!(f[5].empty() && !is_new) && !parse_int(f[5], o.quantity))
-      fail("quantity '" + std::string(f[5]) + "' is not an integer");
+      fail("quantity '" + shown(f[5]) + "' is not an integer");
     out.orders.push_back(o);
   }
   if (!header_seen) throw DataFileError(file, line_no == 0 ? 1 : line_no, "no header line 'action,order_id,symbol,side,price,quantity'");

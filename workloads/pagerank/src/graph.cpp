@@ -2,6 +2,8 @@
 #include "rk/workloads/pagerank/graph.hpp"
 #include "rk/workloads/util.hpp"
 
+#include "parallel.hpp"
+
 #include <algorithm>
 #include <cstring>
 #include <optional>
@@ -22,18 +24,11 @@ unsigned resolve_threads(unsigned threads) {
   return std::max(1u, std::thread::hardware_concurrency());
 }
 
-/// Runs f(t) for t in 0..n-1 on n threads (the calling thread takes t = 0).
-template <class F>
-void parallel(unsigned n, F&& f) {
-  std::vector<std::thread> team;
-  team.reserve(n > 0 ? n - 1 : 0);
-  for (unsigned t = 1; t < n; ++t) team.emplace_back([&f, t] { f(t); });
-  f(0u);
-  for (auto& th : team) th.join();
-}
+using detail::parallel;
 
 struct ChunkResult {
-  std::vector<std::uint32_t> src, dst;
+  std::vector<std::uint32_t> src, dst;  // empty when only counting (scan_snap)
+  std::uint64_t edges = 0;
   std::uint64_t lines = 0;     // lines fully or partly in this chunk
   std::uint64_t max_id = 0;
   bool any = false;
@@ -50,7 +45,9 @@ std::string excerpt(const char* b, const char* e) {
 
 inline bool is_blank(char c) { return c == ' ' || c == '\t'; }
 
-/// Parses one line [b, e) (without '\n'). Returns false with `why` set when it is malformed.
+/// Parses one line [b, e) (without '\n'). Returns false with `why` set when it is malformed. Stores the
+/// edge when `Store`, else only counts it.
+template <bool Store>
 bool parse_line(const char* b, const char* e, ChunkResult& r, std::string& why) {
   const char* p = b;
   while (p < e && is_blank(*p)) ++p;
@@ -85,23 +82,29 @@ bool parse_line(const char* b, const char* e, ChunkResult& r, std::string& why) 
     why = "unexpected text after the edge (expected 'SRC DST')";
     return false;
   }
-  r.src.push_back(static_cast<std::uint32_t>(ids[0]));
-  r.dst.push_back(static_cast<std::uint32_t>(ids[1]));
+  if constexpr (Store) {
+    r.src.push_back(static_cast<std::uint32_t>(ids[0]));
+    r.dst.push_back(static_cast<std::uint32_t>(ids[1]));
+  }
+  ++r.edges;
   r.max_id = std::max({r.max_id, ids[0], ids[1]});
   r.any = true;
   return true;
 }
 
+template <bool Store>
 void parse_chunk(const char* b, const char* e, ChunkResult& r) {
-  r.src.reserve(static_cast<std::size_t>(e - b) / 10);
-  r.dst.reserve(static_cast<std::size_t>(e - b) / 10);
+  if constexpr (Store) {
+    r.src.reserve(static_cast<std::size_t>(e - b) / 10);
+    r.dst.reserve(static_cast<std::size_t>(e - b) / 10);
+  }
   const char* p = b;
   std::string why;
   while (p < e) {
     const char* nl = static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(e - p)));
     const char* end = nl ? nl : e;
     ++r.lines;
-    if (!parse_line(p, end, r, why)) {
+    if (!parse_line<Store>(p, end, r, why)) {
       r.error_line = r.lines;
       r.error = "malformed edge '" + excerpt(p, end) + "': " + why;
       return;
@@ -147,7 +150,19 @@ std::uint64_t Graph::dangling() const {
   return static_cast<std::uint64_t>(std::count(out_degree.begin(), out_degree.end(), 0u));
 }
 
-EdgeList parse_snap(const std::string& name, const char* data, std::size_t size, unsigned threads) {
+namespace {
+
+constexpr char kBom[] = "\xEF\xBB\xBF";
+
+/// Splits [data, data + size) at line boundaries into chunks parsed concurrently; throws DataFileError
+/// for the first malformed line (or when there are no edges), else returns the chunks in order.
+template <bool Store>
+std::vector<ChunkResult> parse_chunks(const std::string& name, const char* data, std::size_t size, unsigned threads,
+                                      std::uint64_t& max_id) {
+  if (size >= 3 && std::memcmp(data, kBom, 3) == 0) {  // a UTF-8 byte order mark (Windows tools write one)
+    data += 3;
+    size -= 3;
+  }
   const unsigned n = static_cast<unsigned>(std::min<std::size_t>(resolve_threads(threads), std::max<std::size_t>(1, size / (1 << 16))));
   // Chunk boundaries: just after the first '\n' at or after i·size/n.
   std::vector<std::size_t> start(n + 1, size);
@@ -158,34 +173,23 @@ EdgeList parse_snap(const std::string& name, const char* data, std::size_t size,
     start[i] = nl ? static_cast<std::size_t>(static_cast<const char*>(nl) - data) + 1 : size;
   }
   std::vector<ChunkResult> chunks(n);
-  parallel(n, [&](unsigned t) { parse_chunk(data + start[t], data + start[t + 1], chunks[t]); });
-  std::uint64_t lines_before = 0, edges = 0, max_id = 0;
+  parallel(n, [&](unsigned t) { parse_chunk<Store>(data + start[t], data + start[t + 1], chunks[t]); });
+  std::uint64_t lines_before = 0;
   bool any = false;
+  max_id = 0;
   for (const auto& c : chunks) {
     if (c.error_line) throw DataFileError(name, lines_before + *c.error_line, c.error);
     lines_before += c.lines;
-    edges += c.src.size();
     max_id = std::max(max_id, c.max_id);
     any = any || c.any;
   }
   if (!any) throw DataFileError(name, 0, "the graph has no edges");
-  EdgeList out;
-  out.vertices = max_id + 1;
-  out.src.resize(edges);
-  out.dst.resize(edges);
-  std::vector<std::uint64_t> at(n + 1, 0);
-  for (unsigned t = 0; t < n; ++t) at[t + 1] = at[t] + chunks[t].src.size();
-  parallel(n, [&](unsigned t) {  // each chunk copies itself into place
-    std::copy(chunks[t].src.begin(), chunks[t].src.end(), out.src.begin() + static_cast<std::ptrdiff_t>(at[t]));
-    std::copy(chunks[t].dst.begin(), chunks[t].dst.end(), out.dst.begin() + static_cast<std::ptrdiff_t>(at[t]));
-    std::vector<std::uint32_t>().swap(chunks[t].src);
-    std::vector<std::uint32_t>().swap(chunks[t].dst);
-  });
-  return out;
+  return chunks;
 }
 
-EdgeList load_snap(const std::string& path, unsigned threads) {
-  // Map the file (no copy; pages are read by the parsing threads in parallel).
+/// The file mapped read-only (no copy; pages are read by the parsing threads in parallel), passed to f.
+template <class F>
+auto with_mapped_file(const std::string& path, F&& f) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) throw DataFileError(path, 0, std::string("cannot open the graph file: ") + std::strerror(errno));
   struct stat st {};
@@ -207,7 +211,71 @@ EdgeList load_snap(const std::string& path, unsigned threads) {
     ~Unmap() { ::munmap(p, n); }
   } unmap{map, size};
   ::madvise(map, size, MADV_SEQUENTIAL);
-  return parse_snap(path, static_cast<const char*>(map), size, threads);
+  return f(static_cast<const char*>(map), size);
+}
+
+}  // namespace
+
+EdgeList parse_snap(const std::string& name, const char* data, std::size_t size, unsigned threads) {
+  std::uint64_t max_id = 0;
+  std::vector<ChunkResult> chunks = parse_chunks<true>(name, data, size, threads, max_id);
+  const auto n = static_cast<unsigned>(chunks.size());
+  std::uint64_t edges = 0;
+  for (const auto& c : chunks) edges += c.src.size();
+  EdgeList out;
+  out.vertices = max_id + 1;
+  out.src.resize(edges);
+  out.dst.resize(edges);
+  std::vector<std::uint64_t> at(n + 1, 0);
+  for (unsigned t = 0; t < n; ++t) at[t + 1] = at[t] + chunks[t].src.size();
+  parallel(n, [&](unsigned t) {  // each chunk copies itself into place
+    std::copy(chunks[t].src.begin(), chunks[t].src.end(), out.src.begin() + static_cast<std::ptrdiff_t>(at[t]));
+    std::copy(chunks[t].dst.begin(), chunks[t].dst.end(), out.dst.begin() + static_cast<std::ptrdiff_t>(at[t]));
+    std::vector<std::uint32_t>().swap(chunks[t].src);
+    std::vector<std::uint32_t>().swap(chunks[t].dst);
+  });
+  return out;
+}
+
+GraphShape scan_snap_text(const std::string& name, const char* data, std::size_t size, unsigned threads) {
+  std::uint64_t max_id = 0;
+  const std::vector<ChunkResult> chunks = parse_chunks<false>(name, data, size, threads, max_id);
+  GraphShape shape;
+  shape.vertices = max_id + 1;
+  for (const auto& c : chunks) shape.edges += c.edges;
+  return shape;
+}
+
+GraphShape scan_snap(const std::string& path, unsigned threads) {
+  return with_mapped_file(path, [&](const char* data, std::size_t size) { return scan_snap_text(path, data, size, threads); });
+}
+
+EdgeList load_snap(const std::string& path, unsigned threads) {
+  return with_mapped_file(path, [&](const char* data, std::size_t size) { return parse_snap(path, data, size, threads); });
+}
+
+std::uint64_t estimate_pagerank_bytes(const GraphShape& shape, std::uint32_t partitions, bool from_file, unsigned threads) {
+  using W = unsigned __int128;
+  const W V = shape.vertices, E = shape.edges, K = std::max<std::uint32_t>(partitions, 1);
+  const W T = std::min<W>(K, resolve_threads(threads));
+  const W G = std::min<W>(E, (K - 1) * V);  // ghost vertices over all partitions (each pulls a value)
+  // Input: the edge list (src + dst); from a file also the parsing threads' chunks (reserved from the
+  // file size, grown by doubling: counted as twice the edges).
+  const W input = from_file ? 8 * E + 16 * E : 8 * E;
+  // build_graph: the edge list, in_offsets (8V), out_degree (4V), in_sources (4E), the fill cursor (8V).
+  const W csr = 8 * E + 4 * E + 20 * V;
+  const W graph = 4 * E + 12 * V;  // what stays: in_offsets, in_sources, out_degree
+  // PartitionedGraph: per partition in_offsets, in_cols, out_degree, ranks (8 + 4 + 4 + 8 per vertex,
+  // 4 per edge); ghost lists and send indices (4 + 4 per ghost); the gather arena, two parities of
+  // (owned + ghost) doubles (16 per vertex and per ghost); while building, one vertex-indexed scratch
+  // vector (4V) per thread.
+  const W parts = 24 * V + 4 * E + 8 * G + 16 * (V + G);
+  const W partitioning = graph + parts + 4 * V * T;
+  // The run: the ring result's ranks, the baseline's three vectors, the reference's three (8V each),
+  // with the graph and the partitions still alive.
+  const W run = graph + parts + 7 * 8 * V;
+  const W peak = std::max({input, csr, partitioning, run});
+  return peak > W{UINT64_MAX} ? UINT64_MAX : static_cast<std::uint64_t>(peak);
 }
 
 EdgeList generate_rmat(const RmatParams& p, unsigned threads) {

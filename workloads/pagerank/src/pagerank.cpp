@@ -40,7 +40,7 @@ class PageRankWorkload final : public Workload {
   // the other ranks send it the ranks of their partitions.
   void prepare_process(RingKernelRuntime& local, const std::function<bool(KernelId)>& is_local,
                        SharedArenas& arenas) override {
-    ring_ = std::make_unique<RingPageRank>(graph_, partition_ids(), opts_);
+    ring_ = std::make_unique<RingPageRank>(graph(), partition_ids(), opts_);
     arenas.register_arena(ring_->partitions().arena());
     ring_->setup(local, is_local, std::chrono::seconds(60));
     local_ = is_local;
@@ -100,10 +100,13 @@ class PageRankWorkload final : public Workload {
                           "(missing " + k.name + " → " + other.name + "; e.g. {from: \"pr_part[*]\", to: \"pr_part[*]\", rule: broadcast})");
     }
 
-    EdgeList edges;
+    // The graph is checked here (a streaming pass over a file: no edge kept) and made in graph(), once the
+    // harness has checked memory_estimate() against the machine.
     if (params.has("graph")) {
       source_ = params.get_string("graph");
-      edges = load_snap(source_);  // DataFileError: FILE:LINE: error: … (exit 2)
+      shape_ = scan_snap(source_);  // DataFileError: FILE:LINE: error: … (exit 2)
+      from_file_ = true;
+      make_edges_ = [path = source_] { return load_snap(path); };
     } else {
       const Params* gen = params.generator();
       if (gen == nullptr) params.fail("", "pagerank needs a graph: workload.graph (SNAP edge list) or workload.generator");
@@ -120,21 +123,39 @@ class PageRankWorkload final : public Workload {
         p.c = gen->get_double("c");
         if (p.a + p.b + p.c > 1.0) gen->fail("c", "R-MAT probabilities need a + b + c <= 1 (d = 1 - a - b - c)");
         p.seed = seed;
-        edges = generate_rmat(p);
+        shape_ = {std::uint64_t{1} << scale, std::uint64_t{edge_factor} << scale};
+        make_edges_ = [p] { return generate_rmat(p); };
         source_ = "rmat(scale=" + std::to_string(scale) + ", edge_factor=" + std::to_string(edge_factor) +
                   ", a=" + fmt("%g", p.a) + ", b=" + fmt("%g", p.b) + ", c=" + fmt("%g", p.c) + ", seed=" + std::to_string(seed) + ")";
       } else if (kind == "uniform") {
         const auto vertices = static_cast<std::uint64_t>(gen->get_int("vertices", std::int64_t{1} << scale));
         const auto m = static_cast<std::uint64_t>(gen->get_int("edges", static_cast<std::int64_t>(vertices * edge_factor)));
-        edges = generate_uniform(vertices, m, seed);
+        shape_ = {vertices, m};
+        make_edges_ = [=] { return generate_uniform(vertices, m, seed); };
         source_ = "uniform(vertices=" + std::to_string(vertices) + ", edges=" + std::to_string(m) + ", seed=" + std::to_string(seed) + ")";
       } else {
         gen->fail("kind", "unknown generator kind '" + kind + "' (expected rmat, kronecker or uniform)");
       }
     }
-    if (limits.stop_requested()) throw Interrupted();  // the input can take seconds: honour Ctrl-C between steps
-    graph_ = build_graph(edges);
-    if (limits.stop_requested()) throw Interrupted();
+  }
+
+  MemoryEstimate memory_estimate() const override {
+    return {estimate_pagerank_bytes(shape_, static_cast<std::uint32_t>(parts_.size()), from_file_),
+            "a graph of " + std::to_string(shape_.vertices) + " vertices and " + std::to_string(shape_.edges) +
+                " edges in " + std::to_string(parts_.size()) + " partitions",
+            from_file_ ? "graph" : "generator"};
+  }
+
+  /// The graph, loaded or generated on first use (configure() only checked it).
+  const Graph& graph() {
+    if (make_edges_) {
+      EdgeList edges = make_edges_();
+      if (limits_.stop_requested()) throw Interrupted();  // the input can take seconds: honour Ctrl-C between steps
+      graph_ = build_graph(edges);
+      make_edges_ = nullptr;
+      if (limits_.stop_requested()) throw Interrupted();
+    }
+    return graph_;
   }
 
   std::vector<KernelId> partition_ids() const {
@@ -147,7 +168,7 @@ class PageRankWorkload final : public Workload {
     const std::vector<KernelId> ids = partition_ids();
     // A member: if run() throws, kernels may still reference the partition state until the harness
     // terminates them, so it must outlive this call. Under MPI prepare_process() made it already.
-    if (!ring_) ring_ = std::make_unique<RingPageRank>(graph_, ids, opts_);
+    if (!ring_) ring_ = std::make_unique<RingPageRank>(graph(), ids, opts_);
     RingPageRank& ring = *ring_;
     exchanged_values_ = ring.partitions().exchanged_values();
     sink.event("info", "workload", "", "pagerank: " + std::to_string(graph_.vertices) + " vertices, " +
@@ -254,6 +275,9 @@ class PageRankWorkload final : public Workload {
   RunLimits limits_;
   std::vector<KernelInfo> parts_;
   std::string source_;
+  GraphShape shape_;
+  bool from_file_ = false;
+  std::function<EdgeList()> make_edges_;  ///< set by configure(), consumed by graph()
   Graph graph_;
   std::unique_ptr<RingPageRank> ring_;
   std::function<bool(KernelId)> local_ = [](KernelId) { return true; };

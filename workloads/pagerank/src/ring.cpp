@@ -8,6 +8,8 @@
 
 #include "rk/workloads/workload.hpp"
 
+#include "parallel.hpp"
+
 #if defined(__linux__)
 #include <sys/prctl.h>
 #endif
@@ -32,14 +34,11 @@ PartitionedGraph::PartitionedGraph(const Graph& g, const std::vector<KernelId>& 
   // ghosts[p][q]: the distinct vertices of partition q that partition p pulls from, ascending.
   std::vector<std::vector<std::vector<std::uint32_t>>> ghosts(K, std::vector<std::vector<std::uint32_t>>(K));
   const unsigned T = std::min<unsigned>(K, std::max(1u, std::thread::hardware_concurrency()));
+  // An exception in a thread (std::bad_alloc for a large graph) is rethrown here after the join.
   auto per_partition = [&](auto&& fn) {
-    std::vector<std::thread> team;
-    for (unsigned t = 1; t < T; ++t)
-      team.emplace_back([&, t] {
-        for (std::uint32_t p = t; p < K; p += T) fn(p);
-      });
-    for (std::uint32_t p = 0; p < K; p += T) fn(p);
-    for (auto& th : team) th.join();
+    detail::parallel(T, [&](unsigned t) {
+      for (std::uint32_t p = t; p < K; p += T) fn(p);
+    });
   };
   per_partition([&](std::uint32_t p) {
     Part& part = *parts_[p];

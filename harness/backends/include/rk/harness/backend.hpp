@@ -32,6 +32,9 @@ struct Backend {
   /// Physical devices of this machine the backend can use; `simulated` backends make any number.
   std::function<std::uint32_t()> physical_devices;
   bool simulated = false;
+  /// Most threads (grid × block) one kernel may have; 0: no limit. The driver refuses a scenario above it
+  /// before anything runs (exit 2).
+  std::uint32_t max_threads_per_kernel = 0;
   /// A runtime with every kernel type of the executable registered. Throws RuntimeError when it cannot.
   std::function<std::unique_ptr<RingKernelRuntime>(const BackendConfig&)> make_runtime;
   /// The kernel types the runtime will accept (without making one).

@@ -51,7 +51,8 @@ struct DoubleRange {
   double max = std::numeric_limits<double>::infinity();
 };
 
-/// Inclusive bounds for ParamMap::get_duration.
+/// Inclusive bounds for ParamMap::get_duration. The upper bound is never above max_duration
+/// (rk/scenario/duration.hpp: 365 days), whatever `max` says.
 struct DurationRange {
   std::chrono::nanoseconds min = std::chrono::nanoseconds::zero();
   std::chrono::nanoseconds max = std::chrono::nanoseconds::max();

@@ -180,10 +180,23 @@ class SharedArenas {
   virtual void register_arena(const ArenaView& arena) = 0;
 };
 
+/// Host memory a workload needs for its inputs and state (a graph, an order stream), as it knows after
+/// configure() and before it loads them.
+struct MemoryEstimate {
+  std::uint64_t bytes = 0;
+  std::string what;  ///< what needs it, for messages: "a graph of 2147483648 vertices and 2 edges in 4 partitions"
+  std::string key;   ///< the workload parameter it follows from ("graph", "generator"), to locate messages; "" for the workload
+};
+
 class Workload {
  public:
   virtual ~Workload() = default;
   virtual std::string name() const = 0;
+  /// After configure(): the host memory the workload's inputs and state will take (0 bytes when small or
+  /// not known). The harness adds it to the kernels' rings and refuses a run that does not fit in the
+  /// machine's available memory (exit 2), so configure() should check its inputs without loading what
+  /// is large (a streaming pass) and load them in prepare_process() or run().
+  virtual MemoryEstimate memory_estimate() const { return {}; }
   /// Whether its kernels may run in several processes (an MPI run). A workload whose kernels need memory
   /// only the driver's process has runs in one process only.
   virtual bool spans_processes() const { return true; }

@@ -2,7 +2,9 @@
 //
 // CSV: header `action,order_id,symbol,side,price,quantity`; `#` comment lines and blank lines are
 // skipped. action NEW|CANCEL, side BUY|SELL, price an integer (0 = market), quantity an integer; for
-// CANCEL side, price and quantity may be empty. A malformed row throws DataFileError "FILE:LINE: error: …".
+// CANCEL side, price and quantity may be empty; a symbol must be valid UTF-8. A UTF-8 byte order mark at
+// the start is skipped. A malformed row throws DataFileError "FILE:LINE: error: …" (bytes of the row that
+// are not printable ASCII appear as \xNN).
 // Values that parse but break a matching rule (quantity <= 0, price < 0, …) are not input errors:
 // those orders are rejected by the matcher.
 #pragma once

@@ -51,11 +51,34 @@ struct Graph {
 
 /// Parse a SNAP edge list: one `src dst` pair of non-negative integers per line, separated by spaces
 /// or tabs (trailing whitespace and CR allowed); blank lines and lines whose first non-blank character
-/// is '#' are skipped. The file is split at line boundaries into `threads` chunks parsed concurrently
-/// (0: hardware threads). Throws DataFileError naming the first malformed line (1-based).
+/// is '#' are skipped; a UTF-8 byte order mark at the start of the file is skipped. The file is split at
+/// line boundaries into `threads` chunks parsed concurrently (0: hardware threads). Throws DataFileError
+/// naming the first malformed line (1-based); an exception in a parsing thread (std::bad_alloc) is
+/// rethrown to the caller.
 EdgeList load_snap(const std::string& path, unsigned threads = 0);
 /// The same parser over text in memory (`name` appears in errors).
 EdgeList parse_snap(const std::string& name, const char* data, std::size_t size, unsigned threads = 0);
+
+/// The size of a graph, known before its edges are in memory.
+struct GraphShape {
+  std::uint64_t vertices = 0;  ///< max id + 1
+  std::uint64_t edges = 0;
+  friend bool operator==(const GraphShape&, const GraphShape&) = default;
+};
+/// A streaming pass over a SNAP edge list: the same checks and errors as load_snap, but no edge is kept
+/// (memory does not grow with the file), so a graph can be checked against memory before it is loaded.
+GraphShape scan_snap(const std::string& path, unsigned threads = 0);
+/// The same pass over text in memory.
+GraphShape scan_snap_text(const std::string& name, const char* data, std::size_t size, unsigned threads = 0);
+
+/// Host memory, in bytes, that PageRank on a graph of this shape in `partitions` partitions needs at its
+/// peak: loading (`from_file`: the parser's per-thread chunks and the edge list), CSR construction, the
+/// partitioned state with its gather arena (plus one vertex-indexed scratch vector per partitioning thread,
+/// `threads`, 0: hardware threads), and the rank vectors of the run, the baseline and the reference. An
+/// estimate that errs on the high side; the harness refuses a run whose estimate exceeds the machine's
+/// available memory.
+std::uint64_t estimate_pagerank_bytes(const GraphShape& shape, std::uint32_t partitions, bool from_file,
+                                      unsigned threads = 0);
 
 /// Seeded R-MAT (Kronecker) generator: 2^scale vertices, edge_factor·2^scale edges; each edge picks a
 /// quadrant with probabilities a, b, c, d = 1-a-b-c at each of `scale` levels. Deterministic for a
