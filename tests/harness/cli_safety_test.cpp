@@ -112,7 +112,8 @@ void expect_old_file_kept_after_write_failure(const fs::path& dir, const fs::pat
 TEST(CliSafety, ConcurrentRunsOfOneOutputKeepBoth) {
   TempDir dir;
   const fs::path out = dir / "same.h5";
-  Child first({"run", shipped("ping_pong"), "--set", "duration=3s", "--set", "warmup=0s", "--set",
+  // Long enough that the second run (started, run and finished meanwhile) ends first on a loaded machine.
+  Child first({"run", shipped("ping_pong"), "--set", "duration=10s", "--set", "warmup=0s", "--set",
                "workload.baseline=false", "--output", out.string(), "--quiet"},
               dir.path());
   ASSERT_TRUE(child_temp_appears(first, out)) << describe(first.wait(1s));
@@ -132,7 +133,7 @@ TEST(CliSafety, ConcurrentRunsOfOneOutputKeepBoth) {
     if (e.path().filename().string().starts_with("same.conflict-")) kept = e.path();
   ASSERT_FALSE(kept.empty()) << describe(r);
   EXPECT_NE(r.err.find(kept.string()), std::string::npos) << describe(r);
-  EXPECT_NE(argv_of(kept).find("duration=3s "), std::string::npos) << argv_of(kept);
+  EXPECT_NE(argv_of(kept).find("duration=10s "), std::string::npos) << argv_of(kept);
   const auto check = run_cli({"check", out.string(), kept.string()}, dir.path());
   EXPECT_EQ(check.exit_code, 0) << describe(check);
   EXPECT_TRUE(temporaries_in(dir.path()).empty());

@@ -13,8 +13,8 @@ namespace rk::record::detail {
 namespace {
 
 // Log-linear histogram of latency samples, counted while appending, so finish() knows which narrow value
-// range holds each requested rank and re-reads the samples keeping only those ranges: exact percentiles
-// with memory bounded by the samples in (at most four) buckets instead of all samples.
+// range holds each requested rank and re-reads the samples counting only those ranges: exact percentiles
+// with memory bounded by a few counters, not by the number of samples.
 constexpr unsigned sub_bucket_bits = 7;
 constexpr std::uint64_t sub_buckets = std::uint64_t{1} << sub_bucket_bits;
 constexpr std::size_t bucket_count = sub_buckets + (64 - sub_bucket_bits) * sub_buckets;
@@ -104,15 +104,18 @@ void LatencyState::finalize() {
   write_attr(dataset, "max_ns", max_, where);
   write_attr(dataset, "mean_ns", static_cast<double>(sum_) / static_cast<double>(count_), where);
 
+  // Each wanted rank lies in one histogram bucket. Its exact value is found by re-reading the samples and
+  // counting those in the range still in question, split into at most 2^16 equal parts, then narrowing
+  // the range to the part that holds the rank, until it is one value wide: one pass for buckets up to
+  // 2^16 wide (every value below 2^24 ns), at most four for the widest. Memory: the counters (at most
+  // 2 MiB) and one block of samples, however many samples there are.
   struct Target {
-    std::size_t bucket = 0;
-    std::uint64_t rank_in_bucket = 0;  // 1-based
-    std::uint64_t value = 0;
-    int slot = -1;                     // index into `collected`, or -1 when the bucket holds one value
+    std::uint64_t lowest = 0;    // the range still in question: [lowest, lowest + width)
+    std::uint64_t width = 1;     // a power of two
+    std::uint64_t rank = 0;      // 1-based rank within the range
+    std::uint64_t expected = 0;  // samples the appends put in the range
   };
   std::array<Target, percentiles.size()> targets{};
-  std::vector<int> slot_of_bucket(bucket_count, -1);
-  std::vector<std::vector<std::uint64_t>> collected;
   for (std::size_t i = 0; i < percentiles.size(); ++i) {
     const auto& p = percentiles[i];
     const auto wide_rank = (static_cast<unsigned __int128>(count_) * p.numerator + p.denominator - 1) / p.denominator;
@@ -120,47 +123,57 @@ void LatencyState::finalize() {
     std::uint64_t below = 0;
     std::size_t b = 0;
     while (below + histogram_[b] < rank) below += histogram_[b++];
-    auto& t = targets[i];
-    t.bucket = b;
-    t.rank_in_bucket = rank - below;
     const auto [lowest, width] = bucket_range(b);
-    if (width == 1) {
-      t.value = lowest;
-      continue;
-    }
-    if (slot_of_bucket[b] < 0) {
-      slot_of_bucket[b] = static_cast<int>(collected.size());
-      collected.emplace_back().reserve(histogram_[b]);
-    }
-    t.slot = slot_of_bucket[b];
+    targets[i] = {lowest, width, rank - below, histogram_[b]};
   }
+  // log2 of the width of one part of a target's range.
+  const auto part_bits = [](const Target& t) {
+    constexpr unsigned max_parts_bits = 16;
+    const auto bits = static_cast<unsigned>(std::countr_zero(t.width));
+    return bits > max_parts_bits ? bits - max_parts_bits : 0u;
+  };
 
-  if (!collected.empty()) {
-    const hsize_t block = std::max<hsize_t>(chunk_, 1 << 20);
-    std::vector<std::uint64_t> values(std::min<hsize_t>(block, data_.rows()));
+  const hsize_t block = std::max<hsize_t>(chunk_, hsize_t{1} << 16);
+  std::vector<std::uint64_t> values;
+  std::array<std::vector<std::uint64_t>, percentiles.size()> counts;
+  while (std::any_of(targets.begin(), targets.end(), [](const Target& t) { return t.width > 1; })) {
+    for (std::size_t i = 0; i < targets.size(); ++i)
+      if (targets[i].width > 1) counts[i].assign(static_cast<std::size_t>(targets[i].width >> part_bits(targets[i])), 0);
+    if (values.empty()) values.resize(static_cast<std::size_t>(std::min<hsize_t>(block, data_.rows())));
     for (hsize_t offset = 0; offset < data_.rows(); offset += block) {
       const hsize_t n = std::min(block, data_.rows() - offset);
       read_1d(dataset, data_.memory_type(), offset, n, values.data(), where);
-      for (hsize_t i = 0; i < n; ++i) {
-        const int slot = slot_of_bucket[bucket_of(values[i])];
-        if (slot >= 0) collected[static_cast<std::size_t>(slot)].push_back(values[i]);
+      for (std::size_t i = 0; i < targets.size(); ++i) {
+        const Target& t = targets[i];
+        if (t.width == 1) continue;
+        const unsigned shift = part_bits(t);
+        auto& c = counts[i];
+        for (hsize_t k = 0; k < n; ++k) {
+          const std::uint64_t d = values[k] - t.lowest;  // wraps around to a huge value below the range
+          if (d < t.width) ++c[static_cast<std::size_t>(d >> shift)];
+        }
       }
     }
-  }
-
-  for (std::size_t i = 0; i < percentiles.size(); ++i) {
-    auto& t = targets[i];
-    if (t.slot >= 0) {
-      auto& values = collected[static_cast<std::size_t>(t.slot)];
-      if (values.size() != histogram_[t.bucket]) {
+    for (std::size_t i = 0; i < targets.size(); ++i) {
+      Target& t = targets[i];
+      if (t.width == 1) continue;
+      const auto& c = counts[i];
+      std::uint64_t total = 0;
+      for (const std::uint64_t v : c) total += v;
+      if (total != t.expected) {
         throw RecordError("latency samples read back from " + where + " do not match the samples appended");
       }
-      const auto nth = values.begin() + static_cast<std::ptrdiff_t>(t.rank_in_bucket - 1);
-      std::nth_element(values.begin(), nth, values.end());
-      t.value = *nth;
+      std::uint64_t below = 0;
+      std::size_t k = 0;
+      while (below + c[k] < t.rank) below += c[k++];
+      const unsigned shift = part_bits(t);
+      t.lowest += std::uint64_t{k} << shift;
+      t.width = std::uint64_t{1} << shift;
+      t.rank -= below;
+      t.expected = c[k];
     }
-    write_attr(dataset, percentiles[i].attr, t.value, where);
   }
+  for (std::size_t i = 0; i < percentiles.size(); ++i) write_attr(dataset, percentiles[i].attr, targets[i].lowest, where);
 }
 
 // ---------------------------------------------------------------------------------------------------------

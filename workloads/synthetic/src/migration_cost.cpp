@@ -1,7 +1,8 @@
 // migration_cost: the time a live migration takes as a function of the kernel's state size. A
 // `ballast` kernel (state_bytes of state) is moved round robin over the devices `migrations` times;
 // between moves the host exchanges a few messages with it and checks that its count continued exactly
-// (nothing lost or repeated across the move). Each migration's duration is a latency sample.
+// (nothing lost or repeated across the move). Each migration's duration is a latency sample, streamed
+// to the results file as the run goes; the p50/p99 reported come from its histogram.
 #include "driver_util.hpp"
 #include "rk/workloads/synthetic/workloads.hpp"
 
@@ -30,35 +31,38 @@ class MigrationCost final : public Workload {
     const auto devices = static_cast<std::uint32_t>(rt.devices().size());
     if (devices < 2) throw WorkloadError("migration_cost needs at least two devices (set devices: 2)");
     std::uint32_t device = static_cast<std::uint32_t>(rt.status(kernel_).device);
+    samples_ = LatencyStream(probe_);
+    samples_.attach(sink);
     for (std::uint64_t m = 0; m < migrations_ && !ctl.stop_requested(); ++m) {
       exchange(rt);
       device = (device + 1) % devices;
       const MigrationReport r = rt.migrate(kernel_, device);
-      samples_.push_back(static_cast<std::uint64_t>(r.duration.count()));
+      samples_.add(static_cast<std::uint64_t>(r.duration.count()));
       state_bytes_ = r.state_bytes;
       ctl.progress(m + 1, migrations_);
     }
     exchange(rt);
-    sink.latency(probe_, samples_);
+    samples_.finish();
   }
 
   Verification verify() override {
     Verification v;
-    v.check(samples_.size() == migrations_, std::to_string(samples_.size()) + " of " + std::to_string(migrations_) + " migrations done");
+    v.check(samples_.count() == migrations_, std::to_string(samples_.count()) + " of " + std::to_string(migrations_) + " migrations done");
     v.check(wrong_ == 0, std::to_string(wrong_) + " replies did not continue the kernel's count across a migration");
     v.figures.emplace_back("state bytes", std::to_string(state_bytes_));
-    v.figures.emplace_back("migrations", std::to_string(samples_.size()));
-    if (!samples_.empty()) {
-      v.figures.emplace_back(probe_ + " p50", fmt_ns(percentile(samples_, 0.5)));
-      v.figures.emplace_back(probe_ + " p99", fmt_ns(percentile(samples_, 0.99)));
+    v.figures.emplace_back("migrations", std::to_string(samples_.count()));
+    if (samples_.count() > 0) {
+      v.figures.emplace_back(probe_ + " p50", fmt_ns(samples_.histogram().p50()));
+      v.figures.emplace_back(probe_ + " p99", fmt_ns(samples_.histogram().p99()));
+      v.figures.push_back(percentile_precision_figure());
     }
     return v;
   }
 
   void write_results(ResultSink& sink) override {
     sink.attr("state_bytes", static_cast<std::int64_t>(state_bytes_));
-    sink.attr("migrations", static_cast<std::int64_t>(samples_.size()));
-    if (!samples_.empty()) sink.attr("p50_ns", static_cast<std::int64_t>(percentile(samples_, 0.5)));
+    sink.attr("migrations", static_cast<std::int64_t>(samples_.count()));
+    if (samples_.count() > 0) sink.attr("p50_ns", static_cast<std::int64_t>(samples_.histogram().p50()));
   }
 
  private:
@@ -78,7 +82,7 @@ class MigrationCost final : public Workload {
   std::uint64_t migrations_ = 50, between_ = 4, expected_ = 0, wrong_ = 0, state_bytes_ = 0;
   std::string kernel_, probe_;
   KernelId id_ = 0;
-  std::vector<std::uint64_t> samples_;
+  LatencyStream samples_;  // each migration's duration
 };
 
 }  // namespace

@@ -3,6 +3,10 @@
 // result is reported as a ratio to a baseline taken on the same machine at the same moment: the two
 // are measured in alternating blocks, so a machine whose speed drifts during the run (a VM whose
 // virtual CPUs move between physical cores) weighs on both alike.
+//
+// Memory does not grow with the run: samples stream to the results file in bounded chunks
+// (LatencyStream), whole-run percentiles come from histograms (within 1/256 of exact; the file's
+// /latency attributes are exact), and a block's figures from that block's samples (at most baseline_block).
 #include <algorithm>
 #include <atomic>
 #include <cstddef>
@@ -108,7 +112,7 @@ std::uint64_t mean_of(const std::vector<std::uint64_t>& values) {
   return values.empty() ? 0 : static_cast<std::uint64_t>(sum / static_cast<double>(values.size()) + 0.5);
 }
 
-/// The p50 of each line that has samples, in line order.
+/// The p50 of each line that has samples, in line order (exact: one block's samples).
 std::vector<std::uint64_t> line_p50s(const std::vector<std::vector<std::uint64_t>>& per_line) {
   std::vector<std::uint64_t> out;
   for (const auto& line : per_line)
@@ -146,35 +150,35 @@ class PingPong final : public Workload {
     // With the baseline on, blocks of baseline_block round trips alternate with blocks of as many atomic
     // bounces until baseline_samples bounces are taken; each block of round trips after a bounce block
     // starts with unrecorded round trips (the echo kernel was paused and its worker may have slept).
-    std::vector<std::uint64_t> batch;
-    batch.reserve(1 << 16);
+    round_trips_ = LatencyStream(probe_);
+    round_trips_.attach(sink);
+    bounces_ = LatencyStream("atomic_bounce");
+    if (baseline_) bounces_.attach(sink);
     std::uint64_t in_block = 0;
     while (!plan.done(completed_) && !ctl.stop_requested()) {
       const auto t0 = Clock::now();
       const bool ok = round_trip(rt, ++seq);
       const std::uint64_t ns = ns_since(t0);
       if (!ok) break;
-      samples_.push_back(ns);
-      batch.push_back(ns);
+      round_trips_.add(ns);
+      if (baseline_pending()) block_round_trips_.push_back(ns);  // at most baseline_block of them
       ++completed_;
-      if (batch.size() == batch.capacity()) {
-        sink.latency(probe_, batch);
-        batch.clear();
-      }
       if ((completed_ & 1023) == 0) ctl.progress(completed_, plan.iterations);
-      if (++in_block == baseline_block_ && baseline_ && baseline_ns_.size() < baseline_samples_) {
+      if (++in_block == baseline_block_ && baseline_pending()) {
         in_block = 0;
-        if (!baseline_block(rt, ctl, sink, baseline_block_)) break;
+        if (!baseline_block(rt, ctl, baseline_block_)) break;
         if (plan.done(completed_)) break;
         const std::uint64_t rewarm = std::min(kRewarm, baseline_block_);
         for (std::uint64_t i = 0; i < rewarm && !ctl.stop_requested(); ++i) round_trip(rt, ++seq);
       }
     }
-    sink.latency(probe_, batch);
     ctl.progress(completed_, plan.iterations);
     // A run shorter than one block (or cut short by a failed round trip) still gets a baseline, after it.
-    if (baseline_ && baseline_ns_.empty() && !ctl.stop_requested())
-      baseline_block(rt, ctl, sink, std::min(baseline_samples_, std::max<std::uint64_t>(completed_, 1000)));
+    if (baseline_ && bounces_.count() == 0 && !ctl.stop_requested())
+      baseline_block(rt, ctl, std::min(baseline_samples_, std::max<std::uint64_t>(completed_, 1000)));
+    round_trips_.finish();
+    bounces_.finish();
+    block_round_trips_ = {};
   }
 
   /// One row per block of round trips with the bounce block measured right after it: how the ratio
@@ -200,17 +204,21 @@ class PingPong final : public Workload {
     v.check(wrong_ == 0, std::to_string(wrong_) + " replies did not match their request");
     v.check(timeouts_ == 0, std::to_string(timeouts_) + " requests got no reply within the drain timeout");
     v.figures.emplace_back("round trips", std::to_string(completed_));
-    if (!samples_.empty()) {
-      p50_ = percentile(samples_, 0.50);
+    if (round_trips_.count() > 0) {
+      p50_ = round_trips_.histogram().p50();
       v.figures.emplace_back(probe_ + " p50", fmt_ns(p50_));
-      v.figures.emplace_back(probe_ + " p99", fmt_ns(percentile(samples_, 0.99)));
+      v.figures.emplace_back(probe_ + " p99", fmt_ns(round_trips_.histogram().p99()));
     }
-    if (!baseline_ns_.empty()) {
-      std::vector<std::uint64_t> p50s = line_p50s(per_line_);
+    if (bounces_.count() > 0) {
+      // Whole-run p50s from the histograms (the lines', and all bounces pooled).
+      std::vector<std::uint64_t> p50s;
       line_rows_.clear();
-      for (std::size_t l = 0, row = 0; l < per_line_.size(); ++l)
-        if (!per_line_[l].empty()) line_rows_.push_back({static_cast<std::uint32_t>(l), p50s[row++], per_line_[l].size()});
-      pooled_p50_ = percentile(baseline_ns_, 0.50);
+      for (std::size_t l = 0; l < per_line_.size(); ++l)
+        if (!per_line_[l].empty()) {
+          p50s.push_back(per_line_[l].p50());
+          line_rows_.push_back({static_cast<std::uint32_t>(l), p50s.back(), per_line_[l].count()});
+        }
+      pooled_p50_ = bounces_.histogram().p50();
       base_p50_ = mean_of(p50s);
       std::sort(p50s.begin(), p50s.end());
       v.figures.emplace_back("atomic_bounce p50", fmt_ns(base_p50_) + (p50s.size() > 1
@@ -233,6 +241,7 @@ class PingPong final : public Workload {
                     r.size());
       v.figures.emplace_back("per-block p50 ratio", buf);
     }
+    if (round_trips_.count() > 0) v.figures.push_back(percentile_precision_figure());
     return v;
   }
 
@@ -306,26 +315,29 @@ class PingPong final : public Workload {
     return true;
   }
 
+  /// Whether bounce blocks are still to come (the round trips of the current block are kept until then).
+  bool baseline_pending() const { return baseline_ && bounces_.count() < baseline_samples_; }
+
   /// One block of the baseline: the echo kernel paused, so its spinning worker does not compete with
-  /// the two bouncing threads for cores; then resumed. False when the run was stopped meanwhile.
-  bool baseline_block(RingKernelRuntime& rt, RunControl& ctl, ResultSink& sink, std::uint64_t n) {
+  /// the two bouncing threads for cores; then resumed. False when the run was stopped meanwhile. The
+  /// block's row (exact p50s of its round trips and bounces) is computed here; the bounces go on to the
+  /// file and into the whole-run histograms.
+  bool baseline_block(RingKernelRuntime& rt, RunControl& ctl, std::uint64_t n) {
     rt.deactivate(echo_name_);
     std::vector<std::vector<std::uint64_t>> block_lines(lines_->count());
-    const auto block = atomic_bounce_round_trips(std::min(n, baseline_samples_ - std::min(baseline_samples_, baseline_ns_.size())),
+    const auto block = atomic_bounce_round_trips(std::min(n, baseline_samples_ - std::min(baseline_samples_, bounces_.count())),
                                                  [&] { return ctl.stop_requested(); }, *lines_, &block_lines);
     rt.activate(echo_name_);
-    sink.latency("atomic_bounce", block);
-    baseline_ns_.insert(baseline_ns_.end(), block.begin(), block.end());
+    bounces_.add(block);
     ++baseline_blocks_;
-    if (!block.empty() && samples_.size() > block_start_) {
-      const std::vector<std::uint64_t> mine(samples_.begin() + static_cast<std::ptrdiff_t>(block_start_), samples_.end());
-      const std::uint64_t a = percentile(mine, 0.50), b = percentile(block, 0.50), m = mean_of(line_p50s(block_lines));
+    if (!block.empty() && !block_round_trips_.empty()) {
+      const std::uint64_t a = percentile(block_round_trips_, 0.50), b = percentile(block, 0.50),
+                          m = mean_of(line_p50s(block_lines));
       auto ratio = [a](std::uint64_t base) { return base ? static_cast<double>(a) / static_cast<double>(base) : 0.0; };
       blocks_.push_back({a, b, ratio(b), m, ratio(m)});
     }
-    for (std::size_t l = 0; l < block_lines.size(); ++l)
-      per_line_[l].insert(per_line_[l].end(), block_lines[l].begin(), block_lines[l].end());
-    block_start_ = samples_.size();
+    for (std::size_t l = 0; l < block_lines.size(); ++l) per_line_[l].record(block_lines[l]);
+    block_round_trips_.clear();
     return !ctl.stop_requested();
   }
 
@@ -339,13 +351,13 @@ class PingPong final : public Workload {
   KernelId echo_ = 0;
   std::string echo_name_;
   std::string probe_;
-  std::vector<std::uint64_t> samples_, baseline_ns_;
+  LatencyStream round_trips_, bounces_;           // to the file in chunks; whole-run histograms
+  std::vector<std::uint64_t> block_round_trips_;  // the current block's round trips, while blocks are to come
   Slot request_{};
   std::vector<BlockRow> blocks_;
   std::unique_ptr<BounceLines> lines_;
-  std::vector<std::vector<std::uint64_t>> per_line_;  // each bounce line's samples
+  std::vector<LatencyHistogram> per_line_;  // each bounce line's samples over the run (sized by configure)
   std::vector<LineRow> line_rows_;
-  std::size_t block_start_ = 0;  // where the current block of round trips starts in samples_
   std::uint64_t completed_ = 0, wrong_ = 0, timeouts_ = 0, p50_ = 0, base_p50_ = 0, pooled_p50_ = 0,
                 baseline_blocks_ = 0;
 };

@@ -1,6 +1,8 @@
 // pipeline: a chain of `forward` kernels over K2K. The host injects Trace messages at the first stage
 // (a window of them in flight) and collects them from the last; every stage stamps its HLC time, so
 // the host records end-to-end latency and the latency of every hop, and checks count and order.
+// Samples stream to the results file in bounded chunks as they arrive (LatencyStream); the summary's
+// p50s come from the streams' histograms, so memory does not grow with the run's length.
 #include <deque>
 #include <map>
 
@@ -43,10 +45,14 @@ class Pipeline final : public Workload {
   void run(RingKernelRuntime& rt, RunControl& ctl, ResultSink& sink) override {
     const Plan plan = Plan::from(limits_, 100000);
     const KernelId first = stages_.front().id, last = stages_.back().id;
-    std::deque<std::pair<std::uint64_t, std::uint64_t>> in_flight;  // (seq, host send wall ns)
-    std::vector<std::uint64_t> e2e;
-    e2e.reserve(1 << 16);
-    auto on_output = [&](const Slot& s) { receive(s, in_flight, e2e); };
+    std::deque<std::pair<std::uint64_t, std::uint64_t>> in_flight;  // (seq, host send wall ns): at most `window`
+    e2e_ = LatencyStream(probe_);
+    e2e_.attach(sink);
+    for (std::size_t h = 0; h < hops_.size(); ++h) {
+      hops_[h] = LatencyStream("hop_" + stages_[h].name + "_" + stages_[h + 1].name);
+      hops_[h].attach(sink);
+    }
+    auto on_output = [&](const Slot& s) { receive(s, in_flight); };
     const auto t_start = Clock::now();
     std::uint64_t last_tp = 0, tp_count = 0;
     sink.throughput(probe_, ctl.now_ns(), 0, 0);
@@ -68,10 +74,6 @@ class Pipeline final : public Workload {
       }
       if (rt.try_receive(last, r) == QueueStatus::Ok) on_output(r);
       if (!sending && in_flight.empty()) break;
-      if (e2e.size() >= (1 << 16)) {
-        sink.latency(probe_, e2e);
-        e2e.clear();
-      }
       const std::uint64_t t = ns_since(t_start);
       if (t - last_tp >= 100'000'000) {
         sink.throughput(probe_, ctl.now_ns(), received_ - tp_count, (received_ - tp_count) * (64 + sizeof(Trace)));
@@ -82,15 +84,14 @@ class Pipeline final : public Workload {
       if (!sending && ns_since(t_start) > 0 && in_flight.size() > 0 && stalled(rt)) break;
     }
     sink.throughput(probe_, ctl.now_ns(), received_ - tp_count, (received_ - tp_count) * (64 + sizeof(Trace)));
-    sink.latency(probe_, e2e);
-    for (std::size_t h = 0; h < hops_.size(); ++h)
-      sink.latency("hop_" + stages_[h].name + "_" + stages_[h + 1].name, hops_[h]);
-    // Collect the stages' own accounts; anything still arriving at the host is counted too.
+    // Collect the stages' own accounts; anything still arriving at the host is counted (and recorded) too.
     std::vector<KernelId> ids;
     for (const auto& s : stages_) ids.push_back(s.id);
-    reports_ = settle(rt, ids, [&](const Slot& s) { if (s.header.type_id == Trace::kTypeId) receive(s, in_flight, e2e); },
+    reports_ = settle(rt, ids, [&](const Slot& s) { if (s.header.type_id == Trace::kTypeId) receive(s, in_flight); },
                       limits_.drain_timeout, [&](const std::vector<Report>&) { return in_flight.empty(); });
     missing_ = in_flight.size();
+    e2e_.finish();
+    for (auto& hop : hops_) hop.finish();
     ctl.progress(received_, plan.iterations);
   }
 
@@ -107,10 +108,11 @@ class Pipeline final : public Workload {
     }
     v.figures.emplace_back("stages", std::to_string(stages_.size()));
     v.figures.emplace_back("messages", std::to_string(received_));
-    if (!all_e2e_.empty()) v.figures.emplace_back(probe_ + " p50", fmt_ns(percentile(all_e2e_, 0.5)));
+    if (e2e_.count() > 0) v.figures.emplace_back(probe_ + " p50", fmt_ns(e2e_.histogram().p50()));
     for (std::size_t h = 0; h < hops_.size(); ++h)
-      if (!hops_[h].empty())
-        v.figures.emplace_back("hop " + stages_[h].name + " -> " + stages_[h + 1].name + " p50", fmt_ns(percentile(hops_[h], 0.5)));
+      if (hops_[h].count() > 0)
+        v.figures.emplace_back("hop " + stages_[h].name + " -> " + stages_[h + 1].name + " p50", fmt_ns(hops_[h].histogram().p50()));
+    if (e2e_.count() > 0) v.figures.push_back(percentile_precision_figure());
     return v;
   }
 
@@ -129,8 +131,7 @@ class Pipeline final : public Workload {
     KernelId id;
   };
 
-  void receive(const Slot& s, std::deque<std::pair<std::uint64_t, std::uint64_t>>& in_flight,
-               std::vector<std::uint64_t>& e2e) {
+  void receive(const Slot& s, std::deque<std::pair<std::uint64_t, std::uint64_t>>& in_flight) {
     Trace t{};
     if (decode(s, t) != DecodeStatus::Ok) return;
     const std::uint64_t now = wall_clock_ns();
@@ -142,14 +143,13 @@ class Pipeline final : public Workload {
     in_flight.pop_front();
     ++received_;
     const std::uint64_t lat = now > sent_wall ? now - sent_wall : 0;
-    e2e.push_back(lat);
-    all_e2e_.push_back(lat);
+    e2e_.add(lat);
     if (t.hops != stages_.size()) {
       ++stamp_errors_;
       return;
     }
     for (std::size_t h = 0; h + 1 < t.hops; ++h)
-      hops_[h].push_back(t.stamp_ns[h + 1] > t.stamp_ns[h] ? t.stamp_ns[h + 1] - t.stamp_ns[h] : 0);
+      hops_[h].add(t.stamp_ns[h + 1] > t.stamp_ns[h] ? t.stamp_ns[h + 1] - t.stamp_ns[h] : 0);
   }
 
   /// True when nothing has arrived for the drain timeout (after the send phase).
@@ -167,8 +167,8 @@ class Pipeline final : public Workload {
   std::uint64_t window_ = 256;
   std::vector<Stage> stages_;
   std::string probe_;
-  std::vector<std::vector<std::uint64_t>> hops_;
-  std::vector<std::uint64_t> all_e2e_;
+  LatencyStream e2e_;                // end to end: host send → host receive
+  std::vector<LatencyStream> hops_;  // one per hop, in chain order (sized by configure, named by run)
   std::vector<Report> reports_;
   std::uint64_t sent_ = 0, received_ = 0, out_of_order_ = 0, stamp_errors_ = 0, missing_ = 0;
   std::uint64_t last_received_ = 0;
