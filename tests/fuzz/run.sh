@@ -14,8 +14,7 @@
 # SECONDS then only caps the time on a slow machine.
 #
 # Environment: CXX_FUZZ (default clang++-14, else clang++), RK_FUZZ_OUT (default build/fuzz-TARGET),
-# RK_FUZZ_JOBS (parallel fuzzing jobs, default 1); results only: RK_FUZZ_KNOWN_BUGS=1 (also call the reader
-# where it has a known bug, see fuzz_results.cpp); scenario only: YAML_CPP_SRC (a yaml-cpp 0.7 source
+# RK_FUZZ_JOBS (parallel fuzzing jobs, default 1); scenario only: YAML_CPP_SRC (a yaml-cpp 0.7 source
 # tree to compile in with instrumentation; default: link the system libyaml-cpp, uninstrumented).
 # Crashes are written to $RK_FUZZ_OUT/crash-*; the script exits non-zero when one is found. Reproduce one
 # with `$RK_FUZZ_OUT/fuzz_TARGET CRASH_FILE`.
@@ -66,7 +65,6 @@ case "$target" in
     # shellcheck disable=SC2206
     libs+=($hdf5_libs)
     max_len=4096
-    if [[ "${RK_FUZZ_KNOWN_BUGS:-0}" == 1 ]]; then flags+=(-DRK_FUZZ_RESULTS_KNOWN_BUGS); fi
     ;;
 esac
 sources+=("$here/fuzz_$target.cpp")

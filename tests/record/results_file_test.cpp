@@ -384,5 +384,27 @@ TEST(RecordFile, H5dumpReadsTheFile) {
 #endif
 }
 
+// A numeric attribute holding several values is an error, not a stack overflow (found by the results
+// fuzzer: the getters read the whole attribute into one value).
+TEST(RecordReader, NumericAttributeWithSeveralValuesIsAnError) {
+  TempDir dir;
+  const auto path = dir / "arrays.h5";
+  const hid_t f = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  ASSERT_GE(f, 0);
+  const hsize_t n = 64;
+  const hid_t space = H5Screate_simple(1, &n, nullptr);
+  const hid_t a = H5Acreate2(f, "count", H5T_NATIVE_UINT64, space, H5P_DEFAULT, H5P_DEFAULT);
+  const std::vector<std::uint64_t> values(n, 7);
+  ASSERT_GE(H5Awrite(a, H5T_NATIVE_UINT64, values.data()), 0);
+  H5Aclose(a);
+  H5Sclose(space);
+  H5Fclose(f);
+  ResultsReader reader(path);
+  EXPECT_THROW((void)reader.u64_attr("/", "count"), RecordError);
+  EXPECT_THROW((void)reader.i64_attr("/", "count"), RecordError);
+  EXPECT_THROW((void)reader.f64_attr("/", "count"), RecordError);
+  EXPECT_THROW((void)reader.bool_attr("/", "count"), RecordError);
+}
+
 }  // namespace
 }  // namespace rk::record

@@ -29,6 +29,11 @@ struct ResultsReader::Impl {
   template <class T>
   T numeric_attr(const std::string& object, const std::string& name, hid_t memory_type) const {
     detail::Handle attr = open_attr(object, name);
+    // One value only: H5Aread writes every element of the attribute, and `value` has room for one.
+    const detail::Handle space = detail::owned(H5Aget_space(attr.get()), H5Sclose, "H5Aget_space", where_attr(object, name));
+    const hssize_t points = H5Sget_simple_extent_npoints(space.get());
+    if (points != 1)
+      throw RecordError(where_attr(object, name) + ": holds " + std::to_string(points) + " values, expected one");
     T value{};
     detail::check(H5Aread(attr.get(), memory_type, &value), "H5Aread", where_attr(object, name));
     return value;
