@@ -131,5 +131,20 @@ TEST(CliLimits, GraphFileWithAByteOrderMarkRuns) {
   EXPECT_EQ(r.exit_code, 0) << describe(r);
 }
 
+// A billion generated orders (~120 GiB with what a run keeps per order) are refused before any is
+// generated: `validate` and `run` answer at once instead of filling the memory first.
+TEST(CliLimits, AGeneratedOrderStreamBeyondTheMachineIsRefusedBeforeItIsMade) {
+  if (mem_available() > (std::uint64_t{128} << 30)) GTEST_SKIP() << "this machine has the memory for it";
+  TempDir dir;
+  const std::vector<std::string> set = {"--set", "workload.generator.orders=1000000000"};
+  auto validate = std::vector<std::string>{"validate", shipped("order_matching")};
+  validate.insert(validate.end(), set.begin(), set.end());
+  expect_refused(run_limited(validate, dir.path()), "order_matching.yaml:", "1000000000 orders");
+  auto run = std::vector<std::string>{"run", shipped("order_matching"), "--output", (dir / "out.h5").string(), "--quiet"};
+  run.insert(run.end(), set.begin(), set.end());
+  expect_refused(run_limited(run, dir.path()), "order_matching.yaml:", "1000000000 orders");
+  EXPECT_FALSE(fs::exists(dir / "out.h5"));
+}
+
 }  // namespace
 }  // namespace rk::harness_test

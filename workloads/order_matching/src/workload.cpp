@@ -6,6 +6,7 @@
 // (sorted by symbol, symbol_seq), the rejects identical as a set, and the global reduction (Sum over
 // the book kernels, in book order) of volume and notional equal to the reference totals.
 #include <algorithm>
+#include <optional>
 #include <thread>
 
 #include "rk/core/reduction.hpp"
@@ -49,10 +50,11 @@ class OrderMatching final : public Workload {
         c.orders = static_cast<std::uint64_t>(params.get_int("count"));
       }
       source_ = "generator";
-      stream_ = generate_orders(c);
+      // Generated when the run starts, once the harness has checked memory_estimate() against the machine.
+      generator_ = c;
     }
-    if (limits.stop_requested()) throw Interrupted();  // generating or reading millions of orders takes a while
-    if (limits.iterations && *limits.iterations < stream_.orders.size()) stream_.orders.resize(*limits.iterations);
+    if (limits.stop_requested()) throw Interrupted();  // reading millions of orders takes a while
+    truncate_to_iterations();
     burst_ = static_cast<std::uint32_t>(params.get_int("burst"));
     window_ = static_cast<std::uint64_t>(params.get_int("window"));
 
@@ -82,7 +84,18 @@ class OrderMatching final : public Workload {
       if (p.from == "host" && p.to == "host") probe_ = p.name;
   }
 
+  MemoryEstimate memory_estimate() const override {
+    const std::uint64_t n = generator_ ? generator_->orders : stream_.orders.size();
+    return {n * kBytesPerOrder, std::to_string(n) + " orders", generator_ ? "generator" : ""};
+  }
+
   void run(RingKernelRuntime& rt, RunControl& ctl, ResultSink& sink) override {
+    if (generator_) {
+      stream_ = generate_orders(*generator_);
+      generator_.reset();
+      if (limits_.stop_requested()) throw Interrupted();
+      truncate_to_iterations();
+    }
     const auto& orders = stream_.orders;
     build_taker_index();
     const std::size_t n_orders = orders.size();
@@ -390,7 +403,14 @@ class OrderMatching final : public Workload {
   }
 
   RunLimits limits_;
+  /// The stream, the reference book's copy and trades, send times and latencies: what a run holds per order.
+  static constexpr std::uint64_t kBytesPerOrder = 4 * sizeof(Order);
+  void truncate_to_iterations() {
+    if (limits_.iterations && *limits_.iterations < stream_.orders.size()) stream_.orders.resize(*limits_.iterations);
+  }
+
   OrderStream stream_;
+  std::optional<GeneratorConfig> generator_;  ///< set until run() generates the stream
   std::string source_, probe_;
   std::uint32_t burst_ = 64, books_ = 0;
   std::uint64_t window_ = 8;
