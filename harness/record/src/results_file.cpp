@@ -526,6 +526,8 @@ const std::filesystem::path& ResultsFile::temp_path() const {
   return state_->temp_path;
 }
 
+bool storage_failed() { return detail::io_failure_count() != 0; }
+
 std::vector<std::string> finish_unwound_files(std::string_view reason) {
   detail::ApiLock lock;
   return detail::unwound_files().finish_all(reason.empty() ? std::string("unspecified failure") : std::string(reason));

@@ -4,6 +4,7 @@
 namespace rk::harness {
 
 int launcher_rank() { return 0; }
+bool started_by_mpi_launcher() { return false; }
 
 std::unique_ptr<Cluster> make_cluster() { return make_single_process_cluster(); }
 

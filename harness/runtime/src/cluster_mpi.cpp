@@ -125,6 +125,7 @@ class MpiCluster final : public Cluster {
 }  // namespace
 
 int launcher_rank() { return mpi::launcher_rank(); }
+bool started_by_mpi_launcher() { return mpi::started_by_mpi_launcher(); }
 
 std::unique_ptr<Cluster> make_cluster() {
   if (!mpi::started_by_mpi_launcher()) return make_single_process_cluster();

@@ -128,4 +128,10 @@ class ResultsFile {
 /// errors of files that could not be finished (each names its file); empty when all went well.
 std::vector<std::string> finish_unwound_files(std::string_view reason);
 
+/// Whether a write to a results file failed in this process. HDF5 1.10 can then keep ids of the failed
+/// file that its own exit handler closes again, and crash there (seen when the failing write came from
+/// the telemetry sampler's thread): a process in that state should end with std::_Exit once everything it
+/// had to say is written (the old file was kept and the temporary removed already).
+bool storage_failed();
+
 }  // namespace rk::record

@@ -62,6 +62,8 @@ scenario::Scenario validate_scenario(const std::filesystem::path& path, const st
 /// This process's rank as the MPI launcher announced it (0 without mpirun/srun). Ranks other than 0 leave
 /// reporting to rank 0.
 int launcher_rank();
+/// Whether an MPI launcher (mpirun, srun) started this process (and MPI support is built).
+bool started_by_mpi_launcher();
 
 /// Load, validate and run a scenario. Started by an MPI launcher (`mpirun -np R ringkernel run ...`), every
 /// rank calls it: the scenario's devices are split into R groups (device d on rank d·R/N; at least one
