@@ -146,5 +146,20 @@ TEST(CliLimits, AGeneratedOrderStreamBeyondTheMachineIsRefusedBeforeItIsMade) {
   EXPECT_FALSE(fs::exists(dir / "out.h5"));
 }
 
+// The RK_* variables ringkernel reads are checked like parameters: a misspelt name is exit 2 with a
+// did-you-mean, a value the variable does not take too (`yes` would otherwise read as "not allowed").
+TEST(CliLimits, MisspeltOrBadEnvironmentVariablesAreRefused) {
+  TempDir dir;
+  const std::vector<std::string> validate = {"validate", shipped("pipeline")};
+  auto r = run_limited(validate, dir.path(), "RK_ALLOW_OVERCOMIT=1");
+  EXPECT_EQ(r.exit_code, 2) << describe(r);
+  EXPECT_NE(r.err.find("did you mean 'RK_ALLOW_OVERCOMMIT'"), std::string::npos) << describe(r);
+  r = run_limited(validate, dir.path(), "RK_ALLOW_OVERCOMMIT=yes");
+  EXPECT_EQ(r.exit_code, 2) << describe(r);
+  EXPECT_NE(r.err.find("expected 0 or 1"), std::string::npos) << describe(r);
+  r = run_limited(validate, dir.path(), "RK_SOME_OTHER_TOOL=whatever");  // not ours, not close to ours
+  EXPECT_EQ(r.exit_code, 0) << describe(r);
+}
+
 }  // namespace
 }  // namespace rk::harness_test

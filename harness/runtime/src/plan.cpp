@@ -5,6 +5,7 @@
 #include <map>
 
 #include "footprint.hpp"
+#include "environment.hpp"
 #include "params.hpp"
 #include "rk/harness/driver.hpp"
 
@@ -171,6 +172,7 @@ const Backend& choose_backend(const std::string& requested, std::uint32_t device
 Prepared prepare(const std::filesystem::path& path, const std::vector<std::string>& overrides,
                  const std::string& backend_override) {
   Prepared p;
+  check_environment_variables();
   p.sc = scenario::load_scenario(path, overrides, validation_context());
   const scenario::Scenario& sc = p.sc;
   const std::string requested =

@@ -1,6 +1,8 @@
 // Scalar resolution, did-you-mean suggestions and node-to-value conversion.
 #include "text.hpp"
 
+#include "rk/scenario/error.hpp"
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -223,3 +225,11 @@ Value to_value(const Node& node, const std::string& path) {
 }
 
 }  // namespace rk::scenario::detail
+
+namespace rk::scenario {
+
+std::string did_you_mean(std::string_view word, const std::vector<std::string_view>& candidates) {
+  return detail::did_you_mean(word, candidates);
+}
+
+}  // namespace rk::scenario

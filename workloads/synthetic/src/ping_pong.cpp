@@ -124,6 +124,14 @@ class PingPong final : public Workload {
  public:
   std::string name() const override { return "ping_pong"; }
 
+  /// A block's round trips and bounces are kept until its row is written: `baseline_block` may ask for more
+  /// than the machine holds (it goes up to 10^8 samples of 8 bytes each, twice).
+  MemoryEstimate memory_estimate() const override {
+    if (!baseline_) return {};
+    return {2 * baseline_block_ * sizeof(std::uint64_t),
+            "one block of " + std::to_string(baseline_block_) + " round trips and bounces", "baseline_block"};
+  }
+
   void configure(const Params& params, const Topology& topo, const RunLimits& limits) override {
     limits_ = limits;
     payload_bytes_ = static_cast<std::uint32_t>(params.get_int("payload_bytes"));

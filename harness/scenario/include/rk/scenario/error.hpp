@@ -4,6 +4,8 @@
 
 #include <stdexcept>
 #include <string>
+#include <string_view>
+#include <vector>
 
 namespace rk::scenario {
 
@@ -40,5 +42,8 @@ class ScenarioError : public std::runtime_error {
   SourceLocation where_;
   std::string message_;
 };
+
+/// " (did you mean 'x'?)" for the candidate nearest to `word` within edit distance 2, or "".
+std::string did_you_mean(std::string_view word, const std::vector<std::string_view>& candidates);
 
 }  // namespace rk::scenario
