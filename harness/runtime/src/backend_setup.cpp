@@ -56,7 +56,7 @@ void start_backend(Run& run) {
   run.devices = run.local->devices();
   for (auto& d : run.devices) d.rank = layout.owner(d.index);
   if (!run.root()) {
-    run.sink = std::make_unique<NullSink>();  // what other ranks know reaches rank 0 through the link
+    run.sink = std::make_unique<workloads::NullSink>();  // what other ranks know reaches rank 0 through the link
     return;
   }
   for (const DeviceProperties& d : run.devices) {

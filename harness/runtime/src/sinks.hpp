@@ -1,5 +1,5 @@
-// Internal: where a workload's results go. Rank 0 records to the HDF5 results file; the other ranks of
-// an MPI run record nothing themselves (what they know reaches rank 0 through the cluster link).
+// Internal: where a workload's results go on rank 0: the HDF5 results file (the other ranks of an MPI run
+// write to workloads::NullSink: what they know reaches rank 0 through the cluster link).
 #pragma once
 
 #include <map>
@@ -39,22 +39,6 @@ class FileSink final : public workloads::ResultSink {
   std::mutex mu_;
   std::map<std::string, record::LatencySeries> lat_;
   std::map<std::string, record::ThroughputSeries> tp_;
-};
-
-/// The sink of ranks other than 0.
-class NullSink final : public workloads::ResultSink {
- public:
-  void latency(const std::string&, std::span<const std::uint64_t>) override {}
-  void throughput(const std::string&, std::uint64_t, std::uint64_t, std::uint64_t) override {}
-  void event(const std::string&, const std::string&, const std::string&, const std::string&) override {}
-  void write_f64(const std::string&, std::span<const double>) override {}
-  void write_u64(const std::string&, std::span<const std::uint64_t>) override {}
-  void write_i64(const std::string&, std::span<const std::int64_t>) override {}
-  void write_strings(const std::string&, const std::vector<std::string>&) override {}
-  void write_table(const std::string&, const std::vector<Column>&, std::size_t, const void*, std::size_t) override {}
-  void attr(const std::string&, double) override {}
-  void attr(const std::string&, std::int64_t) override {}
-  void attr(const std::string&, const std::string&) override {}
 };
 
 }  // namespace rk::harness

@@ -157,6 +157,23 @@ class ResultSink {
   virtual void attr(const std::string& name, const std::string& value) = 0;
 };
 
+/// A sink that keeps nothing: what ranks other than 0 of an MPI run write to, and the base of test sinks
+/// that record only what they look at.
+class NullSink : public ResultSink {
+ public:
+  void latency(const std::string&, std::span<const std::uint64_t>) override {}
+  void throughput(const std::string&, std::uint64_t, std::uint64_t, std::uint64_t) override {}
+  void event(const std::string&, const std::string&, const std::string&, const std::string&) override {}
+  void write_f64(const std::string&, std::span<const double>) override {}
+  void write_u64(const std::string&, std::span<const std::uint64_t>) override {}
+  void write_i64(const std::string&, std::span<const std::int64_t>) override {}
+  void write_strings(const std::string&, const std::vector<std::string>&) override {}
+  void write_table(const std::string&, const std::vector<Column>&, std::size_t, const void*, std::size_t) override {}
+  void attr(const std::string&, double) override {}
+  void attr(const std::string&, std::int64_t) override {}
+  void attr(const std::string&, const std::string&) override {}
+};
+
 /// The outcome of a workload's self-check. `figures` feed the summary table.
 struct Verification {
   bool ok = true;
