@@ -26,14 +26,8 @@ std::uint64_t mem_available() {
 
 /// Runs ringkernel with its address space limited (and an environment variable set, when given).
 ProcResult run_limited(const std::vector<std::string>& args, const fs::path& dir, const char* env = nullptr) {
-  rlimit old{};
-  ::getrlimit(RLIMIT_AS, &old);
-  rlimit lower = old;
-  lower.rlim_cur = std::min<rlim_t>(old.rlim_max, kChildAddressSpace);
   if (env) ::putenv(const_cast<char*>(env));
-  ::setrlimit(RLIMIT_AS, &lower);
-  Child child(args, dir);  // forks with the limit and the environment
-  ::setrlimit(RLIMIT_AS, &old);
+  Child child(args, dir, ChildLimit{RLIMIT_AS, kChildAddressSpace});  // forks with the environment
   if (env) ::unsetenv(std::string(env).substr(0, std::string(env).find('=')).c_str());
   return child.wait(60s);
 }

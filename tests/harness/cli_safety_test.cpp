@@ -19,55 +19,11 @@
 namespace rk::harness_test {
 namespace {
 
-/// Like run_cli, with a soft resource limit set in the child before exec (SIGXFSZ ignored, so a write
-/// past RLIMIT_FSIZE fails with EFBIG instead of killing the process).
+/// Like run_cli, with a soft resource limit set in the child before exec (see ChildLimit).
 ProcResult run_cli_limited(const std::vector<std::string>& args, const fs::path& dir, int resource, rlim_t soft,
                            std::chrono::milliseconds timeout = 120s) {
-  static int counter = 0;
-  const std::string tag = "limited-" + std::to_string(counter++);
-  const fs::path out_path = dir / ("stdout-" + tag + ".txt"), err_path = dir / ("stderr-" + tag + ".txt");
-  std::vector<std::string> full{kExe};
-  full.insert(full.end(), args.begin(), args.end());
-  std::vector<char*> cargv;
-  for (auto& a : full) cargv.push_back(a.data());
-  cargv.push_back(nullptr);
-  const std::string out_s = out_path.string(), err_s = err_path.string(), dir_s = dir.string();
-  const pid_t pid = ::fork();
-  if (pid < 0) throw std::runtime_error("fork failed");
-  if (pid == 0) {
-    const int o = ::open(out_s.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    const int e = ::open(err_s.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    const int n = ::open("/dev/null", O_RDONLY);
-    if (o < 0 || e < 0 || n < 0 || ::chdir(dir_s.c_str()) != 0) ::_exit(126);
-    ::dup2(n, 0);
-    ::dup2(o, 1);
-    ::dup2(e, 2);
-    struct rlimit limit {};
-    ::getrlimit(resource, &limit);
-    limit.rlim_cur = std::min(soft, limit.rlim_max);
-    ::setenv("MALLOC_ARENA_MAX", "2", 1);  // per-thread malloc arenas would take address space on many cores
-    if (::setrlimit(resource, &limit) != 0) ::_exit(125);
-    ::signal(SIGXFSZ, SIG_IGN);
-    ::execv(cargv[0], cargv.data());
-    ::_exit(127);
-  }
-  ProcResult r;
-  int status = 0;
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (::waitpid(pid, &status, WNOHANG) == 0) {
-    if (std::chrono::steady_clock::now() > deadline) {
-      r.timed_out = true;
-      ::kill(pid, SIGKILL);
-      ::waitpid(pid, &status, 0);
-      break;
-    }
-    std::this_thread::sleep_for(10ms);
-  }
-  if (WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
-  if (WIFSIGNALED(status)) r.term_signal = WTERMSIG(status);
-  r.out = read_text(out_path);
-  r.err = read_text(err_path);
-  return r;
+  Child child(args, dir, ChildLimit{resource, soft});
+  return child.wait(timeout);
 }
 
 std::vector<std::string> ping_pong(const fs::path& out, const std::string& iterations) {

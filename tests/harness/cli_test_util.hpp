@@ -4,6 +4,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -77,9 +78,18 @@ struct ProcResult {
 };
 
 /// A running `ringkernel` child. stdout/stderr go to files in `dir`; cwd is `dir`.
+/// A soft resource limit the child sets before exec (resource < 0: none).
+struct ChildLimit {
+  int resource = -1;
+  rlim_t soft = 0;
+};
+
 class Child {
  public:
-  Child(const std::vector<std::string>& args, const fs::path& dir) : dir_(dir) {
+  /// With `limit`, the child lowers that soft limit before exec, ignores SIGXFSZ (a write past
+  /// RLIMIT_FSIZE then fails with EFBIG instead of killing it) and keeps malloc to two arenas (per-thread
+  /// arenas would take address space on many cores).
+  Child(const std::vector<std::string>& args, const fs::path& dir, ChildLimit limit = {}) : dir_(dir) {
     static int counter = 0;
     const std::string tag = std::to_string(::getpid()) + "-" + std::to_string(counter++);
     out_path_ = dir / ("stdout-" + tag + ".txt");
@@ -109,6 +119,14 @@ class Child {
       ::sigprocmask(SIG_SETMASK, &none, nullptr);
       ::signal(SIGINT, SIG_DFL);
       ::signal(SIGTERM, SIG_DFL);
+      if (limit.resource >= 0) {
+        struct rlimit l {};
+        ::getrlimit(limit.resource, &l);
+        l.rlim_cur = std::min(limit.soft, l.rlim_max);
+        ::setenv("MALLOC_ARENA_MAX", "2", 1);
+        if (::setrlimit(limit.resource, &l) != 0) ::_exit(125);
+        ::signal(SIGXFSZ, SIG_IGN);
+      }
       ::execv(cargv[0], cargv.data());
       ::_exit(127);
     }
