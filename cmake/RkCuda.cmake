@@ -29,3 +29,10 @@ if(NOT RK_ENABLE_CUDA STREQUAL "OFF")
     message(STATUS "RingKernel: no CUDA compiler found, CPU backend only")
   endif()
 endif()
+
+# rk_cuda_gates(target): the compile gates on a target's device code. ptxas reports every spill to local
+# memory, and any ptxas warning fails the build; `-v` prints registers, stack and spills per kernel into
+# the build log (scripts/ptx_check.sh records them).
+function(rk_cuda_gates target)
+  target_compile_options(${target} PRIVATE $<$<COMPILE_LANGUAGE:CUDA>:-Xptxas=-warn-spills,-Werror>)
+endfunction()

@@ -11,7 +11,7 @@
 #include "rk/core/queue_tier.hpp"
 #include "rk/core/reduction.hpp"
 #include "rk/core/reduction_buffer.hpp"
-#include "rk/cuda/device_context.cuh"
+#include "rk/cuda/gpu_loop.cuh"
 
 namespace {
 

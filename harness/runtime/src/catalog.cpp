@@ -54,15 +54,7 @@ scenario::ValidationContext validation_context() {
 void describe_devices(std::ostream& out) {
   out << "machine: " << cpu_model() << ", " << memory_bytes() / (1u << 20) << " MiB\n";
   out << "backends:\n";
-  bool cuda = false;
-  for (const Backend& b : registered_backends()) {
-    b.describe(out);
-    cuda |= b.name == "cuda";
-  }
-  if (!cuda) {
-    out << "  cuda   not available: the CUDA host runtime is not built into this executable\n"
-        << "         (kernels/cuda and the NCCL collectives are compiled but not runnable from here)\n";
-  }
+  for (const Backend& b : registered_backends()) b.describe(out);
 }
 
 }  // namespace rk::harness

@@ -1,12 +1,14 @@
 // check_environment_variables. See environment.hpp.
 #include "environment.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "footprint.hpp"
+#include "rk/harness/backend.hpp"
 #include "rk/harness/driver.hpp"
 #include "rk/scenario/error.hpp"
 
@@ -16,11 +18,18 @@ namespace rk::harness {
 
 namespace {
 /// Every RK_* variable `ringkernel` reads, and where: the override of the memory check (footprint.cpp),
-/// the MPI bridge's buffer sizes (cluster_mpi.cpp, checked there), the CPU backend's host-reader fallback.
-const std::vector<std::string_view> kKnown = {kAllowOvercommitEnv, "RK_MPI_BRIDGE", "RK_HOST_READERS_FENCE"};
+/// the MPI bridge's buffer sizes (cluster_mpi.cpp, checked there), the CPU backend's host-reader fallback,
+/// and what each backend declares (Backend::environment).
+std::vector<std::string_view> known_variables() {
+  std::vector<std::string_view> known = {kAllowOvercommitEnv, "RK_MPI_BRIDGE", "RK_HOST_READERS_FENCE"};
+  for (const Backend& b : registered_backends())
+    for (const std::string& v : b.environment) known.push_back(v);
+  return known;
+}
 }  // namespace
 
 void check_environment_variables() {
+  const std::vector<std::string_view> kKnown = known_variables();
   for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
     const std::string_view entry(*e);
     const std::string_view name = entry.substr(0, entry.find('='));
@@ -37,6 +46,11 @@ void check_environment_variables() {
     }
     if ((name == kAllowOvercommitEnv || name == "RK_HOST_READERS_FENCE") && value != "0" && value != "1")
       throw InputError("environment variable " + std::string(name) + "=" + std::string(value) + ": expected 0 or 1");
+    for (const Backend& b : registered_backends()) {
+      if (std::find(b.environment.begin(), b.environment.end(), name) == b.environment.end() || !b.check_environment) continue;
+      const std::string wrong = b.check_environment(std::string(name), std::string(value));
+      if (!wrong.empty()) throw InputError("environment variable " + std::string(name) + "=" + std::string(value) + ": " + wrong);
+    }
   }
 }
 

@@ -131,8 +131,20 @@ void check_declared(const scenario::Scenario& sc, const workloads::WorkloadInfo&
 
 }  // namespace
 
+namespace {
+/// The first of `types` backend `b` cannot run ("" when it runs them all).
+std::string type_not_run(const Backend& b, const std::vector<std::string>& types) {
+  if (!b.kernel_types || types.empty()) return {};
+  const std::vector<std::string> runs = b.kernel_types();
+  for (const auto& t : types)
+    if (std::find(runs.begin(), runs.end(), t) == runs.end()) return t;
+  return {};
+}
+}  // namespace
+
 const Backend& choose_backend(const std::string& requested, std::uint32_t devices, bool allow_simulated_devices,
-                              const std::vector<Backend>& backends, std::string& note) {
+                              const std::vector<Backend>& backends, std::string& note,
+                              const std::vector<std::string>& types) {
   note.clear();
   const Backend* simulated = nullptr;
   std::string built;
@@ -141,13 +153,21 @@ const Backend& choose_backend(const std::string& requested, std::uint32_t device
     built += (built.empty() ? "" : ", ") + b.name;
   }
   if (requested == "auto") {
-    for (const Backend& b : backends)
-      if (!b.simulated && b.physical_devices() >= devices) return b;
+    for (const Backend& b : backends) {
+      if (b.simulated || b.physical_devices() < devices) continue;
+      const std::string t = type_not_run(b, types);
+      if (t.empty()) return b;
+      note = "backend '" + b.name + "' has the devices but cannot run kernel type '" + t + "' (host only): the scenario " +
+             "runs on the simulating backend";
+    }
     if (simulated) return *simulated;
     throw InputError("no backend of this executable can run " + std::to_string(devices) + " device(s) (built: " + built + ")");
   }
   for (const Backend& b : backends) {
     if (b.name != requested) continue;
+    if (const std::string t = type_not_run(b, types); !t.empty())
+      throw InputError("backend '" + requested + "' cannot run kernel type '" + t +
+                       "': its handler runs on the host only (use backend: auto or cpu)");
     const std::uint32_t have = b.simulated ? devices : b.physical_devices();
     if (have >= devices) return b;
     if (!allow_simulated_devices || !simulated)
@@ -164,8 +184,7 @@ const Backend& choose_backend(const std::string& requested, std::uint32_t device
     return *simulated;
   }
   if (requested == "cuda")
-    throw InputError("backend 'cuda' is not available: this executable runs ring kernels on the " + built +
-                     " backend only (the CUDA device code is compiled but its host runtime is not built yet)");
+    throw InputError("backend 'cuda' is not built into this executable (built: " + built + ")");
   throw InputError("unknown backend '" + requested + "' (use auto or one of: " + built + ")");
 }
 
@@ -178,8 +197,11 @@ Prepared prepare(const std::filesystem::path& path, const std::vector<std::strin
   const std::string requested =
       backend_override.empty() ? std::string(scenario::to_string(sc.backend)) : backend_override;
   try {
+    std::vector<std::string> types;
+    for (const auto& k : sc.kernels)
+      if (std::find(types.begin(), types.end(), k.type) == types.end()) types.push_back(k.type);
     p.backend = &choose_backend(requested, static_cast<std::uint32_t>(sc.devices), sc.allow_simulated_devices,
-                                registered_backends(), p.backend_note);
+                                registered_backends(), p.backend_note, types);
   } catch (const InputError& e) {
     throw InputError(sc.source_path + ": " + e.what());
   }

@@ -36,8 +36,10 @@ Prepared prepare(const std::filesystem::path& path, const std::vector<std::strin
 
 /// The backend that runs a scenario: `requested` ("auto" or a backend's name) among `backends` (in order
 /// of preference). Throws InputError when the named backend is not built or has too few devices and the
-/// scenario does not allow simulated ones. `note` says why the choice differs from the request.
+/// scenario does not allow simulated ones, or cannot run one of the scenario's kernel `types` (`auto` passes
+/// over a device backend that cannot). `note` says why the choice differs from the request.
 const Backend& choose_backend(const std::string& requested, std::uint32_t devices, bool allow_simulated_devices,
-                              const std::vector<Backend>& backends, std::string& note);
+                              const std::vector<Backend>& backends, std::string& note,
+                              const std::vector<std::string>& types = {});
 
 }  // namespace rk::harness

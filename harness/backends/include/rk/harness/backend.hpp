@@ -41,6 +41,10 @@ struct Backend {
   std::function<std::vector<std::string>()> kernel_types;
   /// Lines for `ringkernel devices`.
   std::function<void(std::ostream&)> describe;
+  /// RK_* environment variables the backend reads; `check_environment(name, value)` returns what is wrong
+  /// with a value ("" when it is fine). The driver refuses a misspelt name or a bad value (exit 2).
+  std::vector<std::string> environment;
+  std::function<std::string(const std::string&, const std::string&)> check_environment;
 };
 
 /// Every backend built into this executable, in order of preference for `backend: auto`.

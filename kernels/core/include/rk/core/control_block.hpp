@@ -16,6 +16,8 @@ enum class KernelError : std::uint32_t {
   BarrierDeadlock = 4,   ///< simulated threads could not all reach a barrier
   HandlerException = 5,  ///< (CPU backend) the handler threw
   OutputFull = 6,        ///< the kernel→host ring was full
+  Hung = 7,              ///< (CUDA backend) the watchdog saw no progress with input waiting, or it would not stop
+  DeviceFault = 8,       ///< (CUDA backend) the kernel's stream ended in an error or without being asked to
 };
 
 /// 128 bytes, 128-byte aligned: one L2 line pair on the GPU. Flags are 32-bit so the device can
@@ -38,8 +40,16 @@ struct alignas(128) ControlBlock {
   std::uint32_t error_count;         ///<  84
   std::uint32_t kernel_id;           ///<  88
   std::uint32_t generation;          ///<  92: bumped on every lifecycle change
-  std::uint64_t reserved[4];         ///<  96
+  /// 96: written by the host only, read by a persistent kernel's loop (one word to poll): bit 0 (kCommandRun)
+  /// asks the kernel to process messages, bit 1 (kCommandTerminate) to exit. The kernel acknowledges the
+  /// first through is_active and the second through has_terminated. (The CPU backend steers through
+  /// is_active/should_terminate directly and leaves it 0.)
+  std::uint32_t command;
+  std::uint32_t heartbeat;           ///< 100: bumped by a persistent kernel's loop now and then (watchdog)
+  std::uint64_t reserved[3];         ///< 104
 };
+inline constexpr std::uint32_t kCommandRun = 1u << 0;
+inline constexpr std::uint32_t kCommandTerminate = 1u << 1;
 static_assert(sizeof(ControlBlock) == 128);
 static_assert(alignof(ControlBlock) == 128);
 static_assert(offsetof(ControlBlock, messages_processed) == 16);
@@ -47,6 +57,7 @@ static_assert(offsetof(ControlBlock, input_head) == 32);
 static_assert(offsetof(ControlBlock, input_capacity) == 64);
 static_assert(offsetof(ControlBlock, hlc_physical) == 72);
 static_assert(offsetof(ControlBlock, error_count) == 84);
+static_assert(offsetof(ControlBlock, command) == 96);
 static_assert(std::is_trivially_copyable_v<ControlBlock>);
 
 /// 64 bytes of counters a kernel keeps current so the host can read them in well under 1 µs.

@@ -13,7 +13,7 @@ struct alignas(16) HlcTimestamp {
   std::uint32_t logical = 0;
   std::uint32_t node_id = 0;
 
-  RK_HOST_DEVICE constexpr HlcTimestamp() = default;
+  constexpr HlcTimestamp() = default;  // no __host__ __device__ on a defaulted function (nvcc #20012-D)
   RK_HOST_DEVICE constexpr HlcTimestamp(std::uint64_t p, std::uint32_t l, std::uint32_t n)
       : physical(p), logical(l), node_id(n) {}
 

@@ -12,7 +12,7 @@ namespace rk {
 /// Identifies the handler a persistent message is dispatched to.
 struct HandlerId {
   std::uint32_t value = 0;
-  RK_HOST_DEVICE constexpr bool operator==(const HandlerId&) const = default;
+  constexpr bool operator==(const HandlerId&) const = default;
 };
 
 /// A message with a handler id and a response flag. `Response` names the reply type (void when none).
@@ -74,12 +74,12 @@ class DispatchTable {
   struct Storage;
   template <std::size_t I>
   struct Storage<I> {
-    RK_HOST_DEVICE Storage() = default;
+    Storage() = default;
   };
   template <std::size_t I, class T, class... Ts>
   struct Storage<I, T, Ts...> : Storage<I + 1, Ts...> {
     T value{};
-    RK_HOST_DEVICE Storage() = default;
+    Storage() = default;
     RK_HOST_DEVICE Storage(T v, Ts... rest) : Storage<I + 1, Ts...>(rest...), value(v) {}
   };
   template <std::size_t I, class T, class... Ts>

@@ -117,17 +117,34 @@ struct RingCell<MessageSlot<N>> {
   using Cell = MessageSlot<N>;
   static constexpr std::size_t kSeqOffset = offsetof(MessageHeader, ring_seq);
   RK_HOST_DEVICE static std::uint32_t& seq(Cell& c) { return c.header.ring_seq; }
-  RK_HOST_DEVICE static void write(Cell& c, const MessageSlot<N>& v) {
+  // The header's first 48 bytes are three 16-byte words, then three 4-byte words up to ring_seq; the
+  // payload is copied in 16-byte words (rounded up: the slot's payload area is a multiple of 64 bytes).
+  static_assert(kSeqOffset == 60 && alignof(MessageHeader) == 16 && Cell::kPayloadCapacity % 16 == 0);
+  RK_HOST_DEVICE static std::uint32_t payload_words(std::uint32_t p) {
+    return ((p < Cell::kPayloadCapacity ? p : Cell::kPayloadCapacity) + 15) / 16;
+  }
+  RK_HOST_DEVICE static void copy_header(MessageHeader& dst, const MessageHeader& src) {
     // Never overwrite the sequence word non-atomically: the consumer may be polling it.
-    memcpy(static_cast<void*>(&c.header), &v.header, kSeqOffset);
-    const std::uint32_t p = v.header.payload_size;
-    memcpy(c.payload, v.payload, p < Cell::kPayloadCapacity ? p : Cell::kPayloadCapacity);
+    copy_words16(&dst, &src, 3);
+    copy_words4(reinterpret_cast<std::byte*>(&dst) + 48, reinterpret_cast<const std::byte*>(&src) + 48, 3);
+  }
+  RK_HOST_DEVICE static void write(Cell& c, const MessageSlot<N>& v) {
+    copy_header(c.header, v.header);
+    copy_words16(c.payload, v.payload, payload_words(v.header.payload_size));
   }
   RK_HOST_DEVICE static void read(MessageSlot<N>& out, const Cell& c) {
-    memcpy(static_cast<void*>(&out.header), &c.header, kSeqOffset);
-    const std::uint32_t p = c.header.payload_size;
-    memcpy(out.payload, c.payload, p < Cell::kPayloadCapacity ? p : Cell::kPayloadCapacity);
+    copy_header(out.header, c.header);
+    copy_words16(out.payload, c.payload, payload_words(out.header.payload_size));
   }
+};
+
+/// The private position of the one producer (`pos` = tail, `other` = its last look at head) or of the
+/// one consumer (`pos` = head) of a single-producer ring, kept where that side reads it cheaply (a GPU's
+/// own memory or registers). With it neither side reads its own index from the ring's shared memory,
+/// which for a ring in mapped host memory is a PCIe round trip per access (see try_enqueue_owned).
+struct RingCursor {
+  std::uint64_t pos = 0;
+  std::uint64_t other = 0;
 };
 
 namespace detail {
@@ -255,6 +272,41 @@ class RingBase {
     // Releasing head hands the slot back: producers reuse it only after seeing this store.
     atomics::store_release(st_->head, pos + 1);
     return QueueStatus::Ok;
+  }
+
+  /// The single producer's enqueue with its private cursor (SPSC rings only): reads the consumer's `head`
+  /// only when the cursor says full, never reads `tail` or `closed`, and performs no read-modify-write on
+  /// the ring's memory, so a GPU producing into mapped host memory issues posted writes only. Refusals are
+  /// not counted in the ring (the caller counts them). The ring's `tail` is still published for size().
+  RK_HOST_DEVICE RK_FORCEINLINE QueueStatus try_enqueue_owned(const T& v, RingCursor& cur) {
+    static_assert(Kind == RingKind::Spsc, "an owned producer cursor needs a single producer");
+    const std::uint64_t pos = cur.pos;
+    if (pos - cur.other >= capacity_) {
+      cur.other = atomics::load_acquire(st_->head);
+      if (pos - cur.other >= capacity_) return QueueStatus::Full;
+    }
+    Cell& c = cells_[pos & mask_];
+    Ops::write(c, v);
+    atomics::store_release(Ops::seq(c), static_cast<std::uint32_t>(pos + 1));
+    atomics::store_relaxed(st_->tail, pos + 1);
+    cur.pos = pos + 1;
+    return QueueStatus::Ok;
+  }
+
+  /// The single consumer's dequeue with its private cursor: never reads `head` or `closed` (an empty ring
+  /// is Empty, closed or not), publishes `head` with a release store (a posted write over PCIe).
+  RK_HOST_DEVICE RK_FORCEINLINE QueueStatus try_dequeue_owned(T& out, RingCursor& cur) {
+    const std::uint64_t pos = cur.pos;
+    Cell& c = cells_[pos & mask_];
+    if (atomics::load_acquire(Ops::seq(c)) != static_cast<std::uint32_t>(pos + 1)) return QueueStatus::Empty;
+    Ops::read(out, c);
+    atomics::store_release(st_->head, pos + 1);
+    cur.pos = pos + 1;
+    return QueueStatus::Ok;
+  }
+  /// Whether the consumer with cursor `cur` has a message ready (reads one sequence word).
+  RK_HOST_DEVICE bool has_message_owned(const RingCursor& cur) const {
+    return atomics::load_acquire(Ops::seq(cells_[cur.pos & mask_])) == static_cast<std::uint32_t>(cur.pos + 1);
   }
 
   /// Whether a message is ready for the consumer (consumer side only; reads one slot's sequence word).

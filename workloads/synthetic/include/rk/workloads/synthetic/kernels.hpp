@@ -61,6 +61,7 @@ RK_HOST_DEVICE inline void reply_report(Ctx& ctx, const MessageHeader& request, 
 
 /// `echo`: answers every message with a copy of it (same payload, reply header).
 struct EchoKernel {
+  static constexpr bool kRunsOnDevice = true;  // the CUDA backend runs it (rk::cuda::DeviceHandler)
   template <class Ctx>
   RK_HOST_DEVICE void operator()(Ctx& ctx, const Slot& in) {
     if (ctx.global_thread_id() != 0) return;
@@ -76,6 +77,7 @@ struct EchoKernel {
 
 /// `forward`: stamps a Trace and passes it on along its routes (to the host when it has none).
 struct ForwardKernel {
+  static constexpr bool kRunsOnDevice = true;  // the CUDA backend runs it (rk::cuda::DeviceHandler)
   Routes routes;
   FixedOutbox<512> outbox;
   OrderTracker order;
@@ -137,6 +139,7 @@ struct ForwardKernel {
 /// broadcast) while its outbox has room; what it cannot emit yet it emits on the next message (Flush,
 /// Query, Start), so a slow consumer slows the producer down instead of costing tokens.
 struct ProducerKernel {
+  static constexpr bool kRunsOnDevice = true;  // the CUDA backend runs it (rk::cuda::DeviceHandler)
   static constexpr std::uint32_t kOutbox = 1024;
   Routes routes;
   FixedOutbox<kOutbox> outbox;
@@ -207,6 +210,7 @@ struct ProducerKernel {
 
 /// `consumer`: counts Tokens, checking per-source order and causality; answers Query with a Report.
 struct ConsumerKernel {
+  static constexpr bool kRunsOnDevice = true;  // the CUDA backend runs it (rk::cuda::DeviceHandler)
   OrderTracker order;
   std::uint64_t received = 0;
   std::uint64_t causality_violations = 0;
@@ -247,6 +251,7 @@ struct ConsumerKernel {
 /// sequence numbers and HLC causality (the receive clock after the merge must be causally after the send
 /// timestamp, and each source's timestamps must increase).
 struct PeerKernel {
+  static constexpr bool kRunsOnDevice = true;  // the CUDA backend runs it (rk::cuda::DeviceHandler)
   static constexpr std::uint32_t kOutbox = 2 * kMaxOutputs;  // room for a full round to every peer
   Routes routes;
   FixedOutbox<kOutbox> outbox;
