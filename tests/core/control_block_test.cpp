@@ -38,7 +38,9 @@ TEST(ControlBlock, Layout) {
   EXPECT_EQ(alignof(rk::ControlBlock), 128u);
   EXPECT_EQ(offsetof(rk::ControlBlock, kernel_id), 88u);
   EXPECT_EQ(offsetof(rk::ControlBlock, generation), 92u);
-  EXPECT_EQ(offsetof(rk::ControlBlock, reserved), 96u);
+  EXPECT_EQ(offsetof(rk::ControlBlock, command), 96u);
+  EXPECT_EQ(offsetof(rk::ControlBlock, heartbeat), 100u);
+  EXPECT_EQ(offsetof(rk::ControlBlock, reserved), 104u);
   EXPECT_EQ(sizeof(rk::TelemetryBuffer), 64u);
   EXPECT_EQ(alignof(rk::TelemetryBuffer), 64u);
   EXPECT_EQ(offsetof(rk::TelemetryBuffer, min_latency_ns), 24u);

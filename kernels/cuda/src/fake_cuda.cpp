@@ -161,7 +161,9 @@ class FakeCudaApi final : public CudaApi {
     error = fs->error;
     return error.empty() ? StreamState::Done : StreamState::Failed;
   }
-  std::int64_t clock_offset_ns(int) override { return 0; }  // the fake's timer is the host's wall clock
+  std::int64_t clock_offset_ns(int) override { return 0; }
+  std::vector<double> empty_launch_ns(int, std::uint32_t) override { return {}; }
+  std::vector<double> graph_replay_ns(int, std::uint32_t) override { return {}; }  // the fake's timer is the host's wall clock
 
  private:
   void check_device(int device) const {

@@ -35,6 +35,20 @@ __global__ void timer_probe(volatile unsigned* go, volatile unsigned long long* 
   }
 }
 
+__global__ void empty_kernel() {}
+
+/// Waits for `s` at most 5 s (a device full of persistent kernels would never run the baseline kernel).
+void wait_bounded(cudaStream_t s, const char* what) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  for (;;) {
+    const cudaError_t e = cudaStreamQuery(s);
+    if (e == cudaSuccess) return;
+    if (e != cudaErrorNotReady) check(e, what);
+    if (std::chrono::steady_clock::now() > deadline)
+      throw CudaError(std::string(what) + ": did not finish in 5 s (no SM free beside the persistent kernels?)");
+  }
+}
+
 class RealCudaApi final : public CudaApi {
  public:
   ~RealCudaApi() override {
@@ -162,6 +176,44 @@ class RealCudaApi final : public CudaApi {
     if (e == cudaErrorNotReady) return StreamState::Running;
     error = std::string(cudaGetErrorName(e)) + " (" + cudaGetErrorString(e) + ")";
     return StreamState::Failed;
+  }
+
+  std::vector<double> empty_launch_ns(int d, std::uint32_t samples) override {
+    check(cudaSetDevice(d), "cudaSetDevice");
+    auto s = static_cast<cudaStream_t>(create_stream(d));
+    std::vector<double> out;
+    for (std::uint32_t i = 0; i < samples + 10; ++i) {  // 10 warm-up launches
+      const auto t0 = std::chrono::steady_clock::now();
+      empty_kernel<<<1, 1, 0, s>>>();
+      check(cudaGetLastError(), "empty kernel launch");
+      wait_bounded(s, "empty kernel");
+      const auto t1 = std::chrono::steady_clock::now();
+      if (i >= 10) out.push_back(std::chrono::duration<double, std::nano>(t1 - t0).count());
+    }
+    destroy_stream(s);
+    return out;
+  }
+  std::vector<double> graph_replay_ns(int d, std::uint32_t samples) override {
+    check(cudaSetDevice(d), "cudaSetDevice");
+    auto s = static_cast<cudaStream_t>(create_stream(d));
+    cudaGraph_t graph = nullptr;
+    cudaGraphExec_t exec = nullptr;
+    check(cudaStreamBeginCapture(s, cudaStreamCaptureModeThreadLocal), "cudaStreamBeginCapture");
+    empty_kernel<<<1, 1, 0, s>>>();
+    check(cudaStreamEndCapture(s, &graph), "cudaStreamEndCapture");
+    check(cudaGraphInstantiate(&exec, graph, 0), "cudaGraphInstantiate");
+    std::vector<double> out;
+    for (std::uint32_t i = 0; i < samples + 10; ++i) {
+      const auto t0 = std::chrono::steady_clock::now();
+      check(cudaGraphLaunch(exec, s), "cudaGraphLaunch");
+      wait_bounded(s, "graph replay");
+      const auto t1 = std::chrono::steady_clock::now();
+      if (i >= 10) out.push_back(std::chrono::duration<double, std::nano>(t1 - t0).count());
+    }
+    (void)cudaGraphExecDestroy(exec);
+    (void)cudaGraphDestroy(graph);
+    destroy_stream(s);
+    return out;
   }
 
   /// The host's wall clock minus the device timer, from the round with the tightest host bracket.

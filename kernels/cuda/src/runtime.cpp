@@ -695,6 +695,18 @@ MigrationReport CudaRuntime::migrate(const std::string& name, std::uint32_t) {
   throw RuntimeError("migrate '" + name + "': the cuda backend cannot move a persistent kernel between devices yet");
 }
 
+std::vector<DeviceBaseline> CudaRuntime::device_baselines(std::uint32_t device, std::uint32_t samples) {
+  if (device >= devices_.size()) throw RuntimeError("device_baselines: no device " + std::to_string(device));
+  std::vector<DeviceBaseline> out;
+  DeviceBaseline launch{"launch_sync", "ns", "an empty kernel: cudaLaunchKernel + cudaStreamSynchronize, host-timed", {}};
+  launch.samples = api_->empty_launch_ns(static_cast<int>(device), samples);
+  DeviceBaseline graph{"graph_replay", "ns", "a one-node CUDA graph of that launch: cudaGraphLaunch + cudaStreamSynchronize", {}};
+  graph.samples = api_->graph_replay_ns(static_cast<int>(device), samples);
+  for (auto* b : {&launch, &graph})
+    if (!b->samples.empty()) out.push_back(std::move(*b));
+  return out;
+}
+
 // ---- watchdog
 
 void CudaRuntime::watchdog() {

@@ -203,6 +203,15 @@ class RemoteEndpoint {
   virtual SendStatus forward(KernelId target, const Slot& message) = 0;
 };
 
+/// A figure the backend measures on its device to put the ring kernels' own in context, e.g. an empty
+/// kernel launch followed by a synchronize: the cost a persistent kernel avoids. Raw samples, one unit.
+struct DeviceBaseline {
+  std::string name;   ///< "launch_sync", "graph_replay"
+  std::string unit = "ns";
+  std::string description;
+  std::vector<double> samples;
+};
+
 class GlobalReduction;
 class HlcClock;  // host only (hlc.hpp); this header is also seen by nvcc's device pass
 
@@ -266,6 +275,10 @@ class RingKernelRuntime {
   virtual std::unique_ptr<DeviceReduction> make_device_reduction() {
     throw RuntimeError("the " + std::string(backend_name()) + " backend offers no device reduction");
   }
+
+  /// Device baselines of `samples` measurements each, on device `device` (empty when the backend has none:
+  /// the CPU backend, the fake CUDA layer). Measured while the runtime's kernels persist.
+  virtual std::vector<DeviceBaseline> device_baselines(std::uint32_t /*device*/, std::uint32_t /*samples*/) { return {}; }
 
   // ---- Spanning processes: a transport (the MPI bridge) joins the runtimes of several processes through
   // these. A backend that cannot span processes keeps the defaults, which throw RuntimeError.

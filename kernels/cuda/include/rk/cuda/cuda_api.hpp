@@ -85,6 +85,10 @@ class CudaApi {
                                   const DeviceKernelParams* params, void* handler, Stream s) = 0;
   /// Whether the stream's work is still running, has finished, or failed (`error` says why).
   virtual StreamState query(Stream s, std::string& error) = 0;
+  /// Host-timed samples (ns) of an empty kernel launched and synchronised on its own stream, and of a
+  /// one-node CUDA graph holding that launch, replayed and synchronised. Empty for the fake (not a GPU).
+  virtual std::vector<double> empty_launch_ns(int device, std::uint32_t samples) = 0;
+  virtual std::vector<double> graph_replay_ns(int device, std::uint32_t samples) = 0;
   /// Offset that, added to the device's timer, gives the host's wall clock (system_clock), in ns.
   virtual std::int64_t clock_offset_ns(int device) = 0;
 };

@@ -123,6 +123,7 @@ class CudaRuntime final : public RingKernelRuntime {
   SendStatus deliver_stamped(KernelId target, const Slot& message) override;
   void record_dead_letter(const Slot& message, SendStatus reason) override;
   HlcClock& host_clock() override { return host_clock_; }
+  std::vector<DeviceBaseline> device_baselines(std::uint32_t device, std::uint32_t samples) override;
   using RingKernelRuntime::receive;
   using RingKernelRuntime::send;
 
