@@ -31,8 +31,10 @@ if(NOT RK_ENABLE_CUDA STREQUAL "OFF")
 endif()
 
 # rk_cuda_gates(target): the compile gates on a target's device code. ptxas reports every spill to local
-# memory, and any ptxas warning fails the build; `-v` prints registers, stack and spills per kernel into
-# the build log (scripts/ptx_check.sh records them).
+# memory, and any ptxas warning fails the build. The PTX-level gates (system-scope acquire/release in every
+# ring_kernel_loop, no byte-copy loops, the registers/stack/spills table from `ptxas -v`) are ctests
+# labelled `gates` in tests/device/CMakeLists.txt, run by scripts/ptx_check.py; negative tests there show
+# that this flag set fails a spilling kernel.
 function(rk_cuda_gates target)
   target_compile_options(${target} PRIVATE $<$<COMPILE_LANGUAGE:CUDA>:-Xptxas=-warn-spills,-Werror>)
 endfunction()
