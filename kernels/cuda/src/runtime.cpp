@@ -57,7 +57,7 @@ struct CudaRuntime::Kernel {
   RingCursor in_cursor, out_cursor, dead_cursor;  // the host's private ends
   // Device memory.
   std::byte* device_block = nullptr;
-  std::size_t k2k_offset = 0, k2k_bytes = 0, loop_offset = 0;
+  std::size_t k2k_offset = 0, k2k_bytes = 0, loop_offset = 0, handler_offset = 0;
   Stream stream = nullptr;
 
   std::atomic<KernelState> state{KernelState::Launched};
@@ -76,7 +76,7 @@ struct CudaRuntime::Kernel {
 };
 
 CudaRuntime::CudaRuntime(std::unique_ptr<CudaApi> api, CudaRuntimeConfig cfg, DeviceEntryLookup device_entries)
-    : api_(std::move(api)), cfg_(cfg), device_entries_(device_entries), host_clock_(kHostKernel) {
+    : api_(std::move(api)), cfg_(cfg), device_entries_(device_entries), host_clock_(std::make_unique<HlcClock>(kHostKernel)) {
   if (!api_) throw RuntimeError("cuda backend: no CUDA implementation");
   const int have = api_->device_count();
   if (cfg_.devices == 0 || static_cast<int>(cfg_.devices) > have)
@@ -119,6 +119,8 @@ CudaRuntime::~CudaRuntime() {
   } catch (...) {  // a destructor reports nothing; shutdown() called explicitly throws
   }
 }
+
+HlcClock& CudaRuntime::host_clock() { return *host_clock_; }
 
 void CudaRuntime::add_type(KernelType t) {
   const std::string name = t.name;
@@ -327,6 +329,7 @@ KernelId CudaRuntime::launch(const std::string& name, Dim3 grid, Dim3 block, con
   k.k2k_offset = d_k2k;
   k.k2k_bytes = k2k_bytes;
   k.loop_offset = d_loop;
+  k.handler_offset = d_handler;
   k.stream = api_->create_stream(d);
   try {
     api_->copy_to_device(k.stream, dblock, st.data, device_bytes);
@@ -479,6 +482,7 @@ void CudaRuntime::collect_leftovers(Kernel& k) {
     return;
   }
   const auto* ls = reinterpret_cast<const LoopState*>(loop.data);
+  if (ls->in_flight != 0) keep_dead_letter(ls->current, SendStatus::Closed);  // the kernel died in its handler
   for (std::uint32_t i = 0; i < ls->deferred_count && i < kDeferredSlots; ++i)
     keep_dead_letter(ls->deferred[(ls->deferred_head + i) % kDeferredSlots], SendStatus::Closed);
   MpscRing<Slot> k2k = MpscRing<Slot>::attach(ring.data);
@@ -584,7 +588,7 @@ SendStatus CudaRuntime::try_send(KernelId kernel, Slot& message) {
   if (message.header.message_id.is_nil()) message.header.message_id = new_message_id();
   message.header.source_kernel = kHostKernel;
   message.header.dest_kernel = kernel;
-  message.header.timestamp = host_clock_.now();
+  message.header.timestamp = host_clock_->now();
   return enqueue_from_host(*k, message);
 }
 
@@ -606,7 +610,7 @@ QueueStatus CudaRuntime::try_receive(KernelId kernel, Slot& out) {
     if (s == QueueStatus::Empty) s = QueueStatus::Closed;
   }
   k->receive_lock.clear(std::memory_order_release);
-  if (s == QueueStatus::Ok) host_clock_.observe(out.header.timestamp);
+  if (s == QueueStatus::Ok) host_clock_->observe(out.header.timestamp);
   return s;
 }
 
@@ -689,6 +693,19 @@ std::vector<DeviceProperties> CudaRuntime::devices() const {
     out.push_back(p);
   }
   return out;
+}
+
+void CudaRuntime::read_handler_state(const std::string& name, void* out, std::size_t bytes) {
+  std::unique_lock lk(mutex_);
+  Kernel* k = nullptr;
+  if (const auto it = by_name_.find(name); it != by_name_.end()) k = it->second;
+  if (k == nullptr)  // a terminated kernel: the latest of that name
+    for (auto it = kernels_.rbegin(); it != kernels_.rend() && k == nullptr; ++it)
+      if ((*it)->name == name) k = it->get();
+  if (k == nullptr) throw RuntimeError("unknown kernel '" + name + "'");
+  if (bytes != k->type->state_bytes) throw RuntimeError("kernel '" + name + "' is not of the requested handler type");
+  if (k->state.load() == KernelState::Active) throw RuntimeError("kernel '" + name + "' is active: deactivate it before reading its state");
+  api_->copy_to_host(devices_[k->device]->control_stream, out, k->device_block + k->handler_offset, bytes);
 }
 
 MigrationReport CudaRuntime::migrate(const std::string& name, std::uint32_t) {

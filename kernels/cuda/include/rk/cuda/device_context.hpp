@@ -204,9 +204,12 @@ class DeviceContext {
     atomics::store_release(p_.control->should_terminate, 1u);
   }
   /// The kernel's own request, or the host's (a mapped read: poll it sparingly inside long handlers).
+  /// Once seen, the host's request is latched in device memory: the loop then takes no further message.
   RK_HOST_DEVICE bool is_termination_requested() const {
-    return atomics::load_acquire(loop_.terminate_requested) != 0 ||
-           (atomics::load_acquire(p_.control->command) & kCommandTerminate) != 0;
+    if (atomics::load_acquire(loop_.terminate_requested) != 0) return true;
+    if ((atomics::load_acquire(p_.control->command) & kCommandTerminate) == 0) return false;
+    atomics::store_release(loop_.terminate_requested, 1u);
+    return true;
   }
   RK_HOST_DEVICE void report_error() { count_failure(KernelError::HandlerError); }
 

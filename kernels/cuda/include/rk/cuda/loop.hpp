@@ -77,9 +77,11 @@ template <class P, class H>
 RK_HOST_DEVICE std::uint32_t leader_step(DeviceContext<P>& ctx, H& handler) {
   LoopState& L = ctx.loop();
   const DeviceKernelParams& p = ctx.params();
+  // A request the handler saw (is_termination_requested latches it) ends the batch at once.
+  if (atomics::load_acquire(L.terminate_requested) != 0) return kPhaseExit;
   if (L.batch_left == 0) {
     const std::uint32_t cmd = atomics::load_acquire(p.control->command);
-    if ((cmd & kCommandTerminate) != 0 || atomics::load_acquire(L.terminate_requested) != 0) return kPhaseExit;
+    if ((cmd & kCommandTerminate) != 0) return kPhaseExit;
     if (cmd != L.acked_command) {
       L.acked_command = cmd;
       publish(ctx, ctx.wall_ns());

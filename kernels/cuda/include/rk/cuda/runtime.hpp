@@ -28,9 +28,22 @@
 
 #include "rk/core/runtime.hpp"
 #include "rk/cuda/cuda_api.hpp"
+#if !defined(__CUDACC__)
 #include "rk/cuda/fake_platform.hpp"
+#endif
 
 namespace rk::cuda {
+
+/// The fake CUDA layer's entry point for handler type H. A translation unit compiled by nvcc registers GPU
+/// entries only (its handlers' host-device bodies are not instantiated for host threads there).
+template <class H>
+auto host_entry() {
+#if defined(__CUDACC__)
+  return static_cast<void (*)(const DeviceKernelParams*, void*, HostPlatform&)>(nullptr);
+#else
+  return &host_ring_kernel_loop<H>;
+#endif
+}
 
 /// A kernel type as the runtime launches it.
 struct KernelType {
@@ -74,7 +87,7 @@ class CudaRuntime final : public RingKernelRuntime {
         new (where) H();
       }
     };
-    t.entry.host_function = &host_ring_kernel_loop<H>;
+    t.entry.host_function = host_entry<H>();
     t.entry.device_function = device_entries_ ? device_entries_(type_name) : nullptr;
     add_type(std::move(t));
   }
@@ -93,6 +106,17 @@ class CudaRuntime final : public RingKernelRuntime {
   };
   Registrar registrar() { return Registrar{*this}; }
   const std::vector<std::string>& host_only_types() const { return host_only_; }
+
+  /// A copy of a kernel's handler state, read back from device memory. The kernel must not be active
+  /// (deactivate it first, or read it after it terminated): the copy is then exact.
+  template <class H>
+  H handler(const std::string& name) {
+    static_assert(DeviceHandler<H>);
+    H out;
+    read_handler_state(name, &out, sizeof(H));
+    return out;
+  }
+  void read_handler_state(const std::string& name, void* out, std::size_t bytes);
 
   /// A barrier kernels meet at (DeviceContext::named_barrier(id)); its own participant count.
   std::uint32_t create_named_barrier(const std::string& name, std::uint32_t participants);
@@ -122,7 +146,7 @@ class CudaRuntime final : public RingKernelRuntime {
   MigrationReport migrate(const std::string& name, std::uint32_t device) override;
   SendStatus deliver_stamped(KernelId target, const Slot& message) override;
   void record_dead_letter(const Slot& message, SendStatus reason) override;
-  HlcClock& host_clock() override { return host_clock_; }
+  HlcClock& host_clock() override;
   std::vector<DeviceBaseline> device_baselines(std::uint32_t device, std::uint32_t samples) override;
   using RingKernelRuntime::receive;
   using RingKernelRuntime::send;
@@ -154,7 +178,7 @@ class CudaRuntime final : public RingKernelRuntime {
   std::unique_ptr<CudaApi> api_;
   CudaRuntimeConfig cfg_;
   DeviceEntryLookup device_entries_;
-  alignas(kCacheLine) HlcClock host_clock_;
+  std::unique_ptr<HlcClock> host_clock_;  // (HlcClock is host-only: this header is also read by nvcc's device pass)
   std::vector<std::unique_ptr<Device>> devices_;
   std::map<std::string, KernelType> types_;
   std::vector<std::string> host_only_;
