@@ -552,6 +552,11 @@ void CudaRuntime::shutdown() {
   }
   std::unique_lock lk(mutex_);
   shut_down_ = true;
+  for (auto& k : kernels_)  // streams terminate() could not finish: a running one is abandoned, not waited on
+    if (k->stream != nullptr) {
+      api_->destroy_stream(k->stream);
+      k->stream = nullptr;
+    }
   if (!abandoned_) {  // nothing of ours runs: freeing (which synchronises the device) cannot wait forever
     for (const Allocation& a : allocations_) {
       try {
