@@ -164,6 +164,23 @@ RK_HOST_DEVICE RK_FORCEINLINE void copy_words16(void* dst, const void* src, std:
   memcpy(dst, src, words * 16);
 #endif
 }
+/// Copies `bytes` (a multiple of Align) between buffers aligned to Align, in words of Align bytes (at most
+/// 8) on the GPU, where a memcpy of unknown alignment becomes a byte loop. A typed message's alignment is
+/// enough: a slot's payload is 16-byte aligned.
+template <std::size_t Align>
+RK_HOST_DEVICE RK_FORCEINLINE void copy_aligned(void* dst, const void* src, std::size_t bytes) {
+#if RK_DEVICE_CODE
+  using Word = std::conditional_t<(Align >= 8), std::uint64_t,
+                                  std::conditional_t<(Align >= 4), std::uint32_t,
+                                                     std::conditional_t<(Align >= 2), std::uint16_t, std::uint8_t>>>;
+  auto* d = static_cast<Word*>(dst);
+  const auto* s = static_cast<const Word*>(src);
+  for (std::size_t i = 0; i < bytes / sizeof(Word); ++i) d[i] = s[i];
+#else
+  memcpy(dst, src, bytes);
+#endif
+}
+
 /// Copies `words` 4-byte words between 4-byte aligned buffers (32-bit accesses on the GPU).
 RK_HOST_DEVICE RK_FORCEINLINE void copy_words4(void* dst, const void* src, std::size_t words) {
 #if RK_DEVICE_CODE

@@ -147,7 +147,7 @@ RK_HOST_DEVICE void encode(MessageSlot<N>& slot, const T& msg) {
   slot.header.type_id = static_cast<std::uint32_t>(T::kTypeId);
   slot.header.payload_size = static_cast<std::uint16_t>(sizeof(T));
   slot.header.flags = static_cast<std::uint8_t>(slot.header.flags & ~message_flags::kPayloadByRef);
-  memcpy(slot.payload, &msg, sizeof(T));
+  copy_aligned<alignof(T)>(slot.payload, &msg, sizeof(T));
 }
 
 /// Encode a reference to a payload the caller has already placed in an arena.
@@ -176,7 +176,7 @@ RK_HOST_DEVICE DecodeStatus decode(const MessageSlot<N>& slot, T& out, const Are
   }
   if (slot.header.payload_size != sizeof(T) || sizeof(T) > MessageSlot<N>::kPayloadCapacity)
     return DecodeStatus::WrongSize;
-  memcpy(&out, slot.payload, sizeof(T));
+  copy_aligned<alignof(T)>(&out, slot.payload, sizeof(T));
   return DecodeStatus::Ok;
 }
 
