@@ -163,6 +163,7 @@ struct MockContext {
   void sync_warp(std::uint32_t) {}
   void named_barrier(std::uint32_t) {}
   rk::HlcTimestamp now() { return {}; }
+  std::uint64_t wall_ns() const { return 0; }
   void tick() {}
   void update_clock(const rk::HlcTimestamp&) {}
   void thread_fence() {}

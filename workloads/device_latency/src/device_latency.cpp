@@ -7,7 +7,8 @@
 //                Echoes are drained between calls, untimed (at most `injection_window` outstanding).
 //   round_trip   host send → echo → host busy-polling try_receive, one message at a time, host-timed.
 //   k2k_hop      host → forward A → (K2K) forward B → host, one message at a time; the sample is B's stamp
-//                minus A's (ctx.now().physical, stamped by each kernel in the Trace: the same device clock).
+//                minus A's (ctx.wall_ns(), the device's calibrated wall clock, not the HLC: stamped by each
+//                kernel in the Trace, the same device clock).
 //   throughput   `messages` 64-byte messages sent as fast as the ring takes them into the counter kernel,
 //                then a Query; a round's time ends when its CountReport reaches the host. The count is
 //                exact: the counter checks every sequence number and payload word.
@@ -235,8 +236,8 @@ class DeviceLatency final : public Workload {
     if (hop_.count() > 0 && (inherited_a_ || inherited_b_))
       v.figures.emplace_back("k2k_hop clock",
                              std::to_string(inherited_a_) + " first stamps equal the host's send time, " +
-                                 std::to_string(inherited_b_) + " second stamps equal the first: the HLC carried a clock "
-                                 "ahead of the device's, those hops are not device time");
+                                 std::to_string(inherited_b_) + " second stamps equal the first (the stamps read the "
+                                 "wall clock, so this should not happen: those hops are suspect)");
     if (!rates_.empty()) {
       std::vector<double> r = rates_;
       std::sort(r.begin(), r.end());

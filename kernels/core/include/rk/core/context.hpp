@@ -63,8 +63,11 @@ concept RingContext = requires(Ctx& c, const Ctx& cc, std::int32_t i, std::uint3
   c.sync_grid();
   c.sync_warp(u);
   c.named_barrier(u);
-  // HLC.
+  // HLC, and the wall clock it follows (the host's system clock; on a GPU the device timer calibrated
+  // against it at start): for measuring intervals, where the HLC's max() with received timestamps would
+  // carry another clock's reading along.
   { c.now() } -> std::same_as<HlcTimestamp>;
+  { cc.wall_ns() } -> std::same_as<std::uint64_t>;
   c.tick();
   c.update_clock(ts);
   // Memory ordering.

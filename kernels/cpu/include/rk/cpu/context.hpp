@@ -38,6 +38,8 @@ class CpuContext {
   // local event, update_clock() merges a received timestamp. The runtime already merges the timestamp
   // of every message before calling the handler and stamps every message the handler sends.
   HlcTimestamp now();
+  /// The wall clock (system_clock ns) without the HLC's merge: for timing intervals.
+  std::uint64_t wall_ns() const { return wall_clock_ns(); }
   void tick();
   void update_clock(const HlcTimestamp& received);
 

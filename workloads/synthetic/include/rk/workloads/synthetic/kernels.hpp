@@ -110,7 +110,7 @@ struct ForwardKernel {
     }
     ++received;
     order.observe(t.origin, t.seq, true);
-    if (t.hops < Trace::kMaxStamps) t.stamp_ns[t.hops++] = ctx.now().physical;
+    if (t.hops < Trace::kMaxStamps) t.stamp_ns[t.hops++] = ctx.wall_ns();  // the wall clock, not the HLC's max()
     Slot out{};
     out.header.correlation_id = in.header.correlation_id;
     encode(out, t);
