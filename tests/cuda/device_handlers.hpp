@@ -8,23 +8,13 @@
 #include "rk/core/context.hpp"
 #include "rk/core/message.hpp"
 #include "rk/core/runtime.hpp"
+#include "runtime/suite_messages.hpp"
 
 namespace rk_cuda_test {
 
-struct Ping {
-  static constexpr std::uint32_t kTypeId = 1;
-  std::uint64_t seq;
-};
-struct Count {
-  static constexpr std::uint32_t kTypeId = 2;
-  std::uint64_t value;
-};
-/// K2K payload: (source index, sequence).
-struct Token {
-  static constexpr std::uint32_t kTypeId = 3;
-  std::uint32_t source;
-  std::uint64_t seq;
-};
+using rk_test::Count;
+using rk_test::Ping;
+using rk_test::Token;
 /// 64 bytes of payload whose every word derives from `seq` (the mapped-ring message-passing check).
 struct Pattern {
   static constexpr std::uint32_t kTypeId = 4;

@@ -78,9 +78,13 @@ def main():
     ]
     # The same, with the bridge squeezed so that every backpressure path runs: a 4-slot outbox, batches of
     # 2, one send in flight per peer, 4 messages waiting for a full input ring; small input rings too.
+    # drain_timeout bounds a stall, not speed: on a loaded 2-core machine the squeezed runs can take longer
+    # than the default 5 s to drain, and a run cut short reports missing tokens.
     squeeze = {"RK_MPI_BRIDGE": "outbox=4,batch=2,inflight=1,pending=4"}
-    cases.append(("all_to_all", ["iterations=300", "devices=4", "kernels.0.queue_capacity=16"], ["rounds", "tokens"], [], squeeze))
-    cases.append(("pipeline", ["iterations=5000", "devices=4", "kernels.0.queue_capacity=16"], *pipeline, squeeze))
+    cases.append(("all_to_all", ["iterations=300", "devices=4", "kernels.0.queue_capacity=16", "drain_timeout=60s"],
+                  ["rounds", "tokens"], [], squeeze))
+    cases.append(("pipeline", ["iterations=5000", "devices=4", "kernels.0.queue_capacity=16", "drain_timeout=60s"], *pipeline,
+                  squeeze))
     produced = {}  # (name, sets without devices=4, squeezed) -> one-process file with the scenario's devices
     for case in cases:
         name, sets, keys, datasets = case[:4]

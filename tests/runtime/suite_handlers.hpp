@@ -11,23 +11,10 @@
 #include <vector>
 
 #include "rk/core/runtime.hpp"
+#include "runtime/suite_messages.hpp"
 
 namespace rk_test {
 
-struct Ping {
-  static constexpr std::uint32_t kTypeId = 1;
-  std::uint64_t seq;
-};
-struct Count {
-  static constexpr std::uint32_t kTypeId = 2;
-  std::uint64_t value;
-};
-/// K2K payload: (source index, sequence).
-struct Token {
-  static constexpr std::uint32_t kTypeId = 3;
-  std::uint32_t source;
-  std::uint64_t seq;
-};
 
 struct Echo {
   template <class Ctx>

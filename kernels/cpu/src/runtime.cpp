@@ -326,10 +326,7 @@ KernelStatus CpuRuntime::status(const std::string& name) const {
   s.name = k.name;
   s.id = k.id;
   s.state = k.state.load();
-  s.messages_processed = atomics::load_relaxed(k.control.messages_processed);
-  s.messages_in_flight = atomics::load_relaxed(k.control.messages_in_flight);
-  s.error_count = atomics::load_relaxed(k.control.error_count);
-  s.last_error = static_cast<KernelError>(atomics::load_relaxed(k.control.last_error));
+  read_counters(k.control, s);
   s.device = static_cast<int>(k.device);
   return s;
 }

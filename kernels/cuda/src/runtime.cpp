@@ -628,10 +628,7 @@ KernelStatus CudaRuntime::status(const std::string& name) const {
   s.name = k.name;
   s.id = k.id;
   s.state = k.state.load();
-  s.messages_processed = atomics::load_relaxed(k.control->messages_processed);
-  s.messages_in_flight = atomics::load_relaxed(k.control->messages_in_flight);
-  s.error_count = atomics::load_relaxed(k.control->error_count);
-  s.last_error = static_cast<KernelError>(atomics::load_relaxed(k.control->last_error));
+  read_counters(*k.control, s);
   if (const std::uint32_t f = k.failure.load(); f != 0) {
     ++s.error_count;
     s.last_error = static_cast<KernelError>(f);

@@ -166,6 +166,14 @@ struct KernelStatus {
   int device = 0;
 };
 
+/// The counters of a status, as a kernel's control block holds them (relaxed loads: a snapshot).
+inline void read_counters(const ControlBlock& cb, KernelStatus& s) {
+  s.messages_processed = atomics::load_relaxed(cb.messages_processed);
+  s.messages_in_flight = atomics::load_relaxed(cb.messages_in_flight);
+  s.error_count = atomics::load_relaxed(cb.error_count);
+  s.last_error = static_cast<KernelError>(atomics::load_relaxed(cb.last_error));
+}
+
 struct KernelMetrics {
   TelemetryBuffer telemetry{};
   QueueStatistics input{};
