@@ -23,7 +23,7 @@ try:
     import h5py
     import matplotlib  # noqa: F401 - the report needs it
     import numpy as np
-    import pandas as pd
+    import pandas  # noqa: F401 - the loader needs it
 except ImportError as e:  # pragma: no cover - depends on the machine
     if __name__ == "__main__":
         print(f"SKIPPED: {e} (scripts/setup.sh installs h5py, numpy, pandas, matplotlib)")
