@@ -11,7 +11,7 @@ APT_PACKAGES=(
   clang libclang-rt-14-dev
   python3 python3-pip
 )
-PIP_PACKAGES=(h5py numpy matplotlib)
+PIP_PACKAGES=(h5py numpy pandas matplotlib)  # import names = PyPI names; the analysis package needs all four
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
@@ -33,8 +33,25 @@ pip_missing=()
 for p in "${PIP_PACKAGES[@]}"; do
   "$PY" -c "import $p" 2>/dev/null || pip_missing+=("$p")
 done
+pip_install() {  # Debian's own python3 is "externally managed": pip needs --break-system-packages there
+  "$PY" -m pip install --quiet "$@" 2>/dev/null || "$PY" -m pip install --quiet --break-system-packages "$@"
+}
 if [ ${#pip_missing[@]} -gt 0 ]; then
   echo "setup: pip installing ${pip_missing[*]}"
-  "$PY" -m pip install --quiet "${pip_missing[@]}" || "$PY" -m pip install --quiet --break-system-packages "${pip_missing[@]}"
+  pip_install "${pip_missing[@]}"
+fi
+
+# The analysis package python/rk_analysis (`import rk_analysis`, command `rk-report`), installed editable so
+# it follows this checkout; without it, PYTHONPATH=python works the same (the tests use that).
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+if ! "$PY" -c "import sys, rk_analysis; sys.exit(rk_analysis.__file__ != '$ROOT/python/rk_analysis/__init__.py')" 2>/dev/null; then
+  echo "setup: pip installing python/ (rk_analysis, rk-report) editable"
+  # Build with the setuptools + wheel already installed (Debian's python3-pip brings both) where they can
+  # build editable installs (setuptools >= 64); else pip fetches them from PyPI for the build.
+  isolation=()
+  if "$PY" -c "import sys, setuptools, wheel; sys.exit(int(setuptools.__version__.split('.')[0]) < 64)" 2>/dev/null; then
+    isolation=(--no-build-isolation)
+  fi
+  pip_install --no-deps "${isolation[@]}" -e "$ROOT/python"
 fi
 echo "setup: done"
