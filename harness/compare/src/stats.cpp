@@ -19,25 +19,35 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 /// so the sequence does not depend on the standard library's distributions.
 std::size_t draw_index(std::mt19937_64& rng, std::size_t n) { return static_cast<std::size_t>(rng() % n); }
 
-/// Number of m-subsets of the ranks {1..N} per value of U = (sum of ranks) − m(m+1)/2, for U in 0..m(N−m).
-std::vector<double> u_distribution(std::size_t m, std::size_t n_total) {
-  const std::size_t n = n_total - m;
-  const std::size_t max_u = m * n;
-  // dp[k][u]: k-subsets of the ranks seen so far whose U-so-far (each chosen rank minus its position among
-  // the chosen, i.e. how many unchosen ranks precede it) is u.
-  std::vector<std::vector<double>> dp(m + 1, std::vector<double>(max_u + 1, 0.0));
-  dp[0][0] = 1;
-  for (std::size_t r = 1; r <= n_total; ++r) {
-    // Choosing rank r as the (k+1)-th element adds (r − 1 − k) unchosen ranks before it.
-    for (std::size_t k = std::min(m, r); k-- > 0;) {
-      if (r - 1 < k) continue;
-      const std::size_t add = r - 1 - k;
-      if (add > n) continue;
-      for (std::size_t u = 0; u + add <= max_u; ++u)
-        if (dp[k][u] != 0) dp[k + 1][u + add] += dp[k][u];
-    }
+/// Ranks of the pooled values, ties given the mean of their ranks, times two (so they are integers).
+std::vector<std::size_t> doubled_midranks(std::vector<double> pooled) {
+  std::vector<std::size_t> order(pooled.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return pooled[a] < pooled[b]; });
+  std::vector<std::size_t> ranks(pooled.size());
+  for (std::size_t i = 0; i < order.size();) {
+    std::size_t j = i;
+    while (j < order.size() && pooled[order[j]] == pooled[order[i]]) ++j;
+    for (std::size_t k = i; k < j; ++k) ranks[order[k]] = i + 1 + j;  // 2 · (mean of ranks i+1 .. j)
+    i = j;
   }
-  return dp[m];
+  return ranks;
+}
+
+/// For every n-subset of `ranks`, equally likely under the null hypothesis: how many have each sum.
+std::vector<double> rank_sum_distribution(const std::vector<std::size_t>& ranks, std::size_t n) {
+  std::size_t max_sum = 0;
+  for (const auto r : ranks) max_sum += r;
+  std::vector<std::vector<double>> dp(n + 1, std::vector<double>(max_sum + 1, 0.0));
+  dp[0][0] = 1;
+  std::size_t seen = 0;
+  for (const auto r : ranks) {
+    seen += r;
+    for (std::size_t k = n; k-- > 0;)
+      for (std::size_t s = seen - r + 1; s-- > 0;)
+        if (dp[k][s] != 0) dp[k + 1][s + r] += dp[k][s];
+  }
+  return dp[n];
 }
 
 }  // namespace
@@ -89,27 +99,29 @@ MannWhitney mann_whitney_u(const std::vector<double>& x, const std::vector<doubl
   for (const double yv : y)
     for (const double xv : x) r.u += yv > xv ? 1.0 : yv == xv ? 0.5 : 0.0;
 
-  std::map<double, std::size_t> counts;
-  for (const double v : x) ++counts[v];
-  for (const double v : y) ++counts[v];
-  const std::size_t total = m + n;
-  const bool ties = counts.size() < total;
-
-  if (!ties && m <= 50 && n <= 50) {
-    // U of y counts, for each y, the x values below it: y's ranks form a uniform random n-subset.
-    const std::vector<double> dist = u_distribution(n, total);
+  if (m <= 50 && n <= 50) {
+    // Exact, conditional on the ties: y's (mid)ranks are a uniformly random n-subset of the pooled ones.
+    std::vector<double> pooled(x);
+    pooled.insert(pooled.end(), y.begin(), y.end());
+    const std::vector<std::size_t> ranks = doubled_midranks(pooled);
+    std::size_t observed = 0;
+    for (std::size_t i = m; i < ranks.size(); ++i) observed += ranks[i];
+    const std::vector<double> dist = rank_sum_distribution(ranks, n);
     double all = 0, below = 0, above = 0;
-    const auto u = static_cast<std::size_t>(r.u);
-    for (std::size_t k = 0; k < dist.size(); ++k) {
-      all += dist[k];
-      if (k <= u) below += dist[k];
-      if (k >= u) above += dist[k];
+    for (std::size_t s = 0; s < dist.size(); ++s) {
+      all += dist[s];
+      if (s <= observed) below += dist[s];
+      if (s >= observed) above += dist[s];
     }
     r.p_value = std::min(1.0, 2 * std::min(below, above) / all);
     r.exact = true;
     return r;
   }
 
+  std::map<double, std::size_t> counts;
+  for (const double v : x) ++counts[v];
+  for (const double v : y) ++counts[v];
+  const std::size_t total = m + n;
   const double mean = static_cast<double>(m) * static_cast<double>(n) / 2;
   double tie_term = 0;
   for (const auto& [value, t] : counts) {

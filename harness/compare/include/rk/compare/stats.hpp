@@ -37,12 +37,13 @@ struct Interval {
 struct MannWhitney {
   double u = 0;        ///< U of `y` over `x`: pairs (x, y) with y > x, plus half the ties
   double p_value = 1;  ///< two-sided
-  bool exact = false;  ///< exact null distribution (no ties, both sides ≤ 50); else normal approximation
+  bool exact = false;  ///< exact null distribution (both sides ≤ 50); else normal approximation
 };
 
-/// Exact p-value when there are no ties and both sides have at most 50 values (the number of orderings
-/// per U, counted); otherwise the normal approximation with tie correction and continuity correction.
-/// p = 1 when either side is empty.
+/// Exact p-value when both sides have at most 50 values: every way to split the pooled (mid)ranks into the
+/// two sides is counted, so ties are handled exactly too (the permutation distribution given the ties).
+/// Otherwise the normal approximation with tie correction and continuity correction. p = 1 when either
+/// side is empty. Two-sided: twice the smaller tail, at most 1.
 [[nodiscard]] MannWhitney mann_whitney_u(const std::vector<double>& x, const std::vector<double>& y);
 
 /// Which way is better for a figure.
