@@ -1,6 +1,6 @@
-// ringkernel: run, validate and list scenarios; show devices; check results files. All logic lives in the libraries; this
+// ringkernel: run, validate and list scenarios; show devices; check and compare results files. All logic lives in the libraries; this
 // file parses the command line, installs the signal handlers and maps outcomes to exit codes:
-// 0 success, 1 run failed, 2 invalid input, 130 interrupted (after a clean drain).
+// 0 success, 1 run failed (compare: a regression), 2 invalid input, 130 interrupted (after a clean drain).
 #include <unistd.h>
 
 #include <algorithm>
@@ -16,6 +16,7 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "rk/compare/compare.hpp"
 #include "rk/harness/driver.hpp"
 #include "rk/record/check.hpp"
 #include "rk/record/results_file.hpp"
@@ -103,6 +104,22 @@ int main(int argc, char** argv) {
       "check", "Report each results file's status (complete, failed, interrupted, running, abandoned) and whether "
                "it can be read in full; exit 0 when all are complete, 1 otherwise, 2 for a missing file");
   check->add_option("files", check_paths, "Results files (.h5), or temporaries (.tmp) of runs")->required();
+
+  std::vector<std::string> compare_baseline, compare_candidate;
+  std::string compare_threshold = "5%", compare_alpha = "0.05", compare_format = "text";
+  bool compare_raw = false;
+  auto* compare = app.add_subcommand(
+      "compare",
+      "Compare repetitions of a baseline with repetitions of a candidate (one results file per repetition): "
+      "BASELINE.h5... --vs CANDIDATE.h5...; a verdict SAME/FASTER/SLOWER/UNSURE per figure; exit 1 when a figure "
+      "is SLOWER, 0 otherwise, 2 for bad input");
+  compare->add_option("baseline", compare_baseline, "Baseline results files, one per repetition")->required();
+  compare->add_option("--vs", compare_candidate, "Candidate results files, one per repetition")->required();
+  compare->add_option("--threshold", compare_threshold, "Smallest change that counts (5% or 0.05; default 5%)");
+  compare->add_option("--alpha", compare_alpha, "Significance level of the Mann-Whitney U test (default 0.05)");
+  compare->add_option("--format", compare_format, "text, markdown or json")
+      ->check(CLI::IsMember({"text", "markdown", "json"}));
+  compare->add_flag("--raw", compare_raw, "Compare absolute figures, not the ones normalised by an in-run baseline");
 
   try {
     app.parse(argc, argv);
@@ -193,6 +210,28 @@ int main(int argc, char** argv) {
     if (*devices) {
       rk::harness::describe_devices(std::cout);
       return 0;
+    }
+    if (*compare) {
+      try {
+        rk::compare::CompareOptions options;
+        options.baseline.assign(compare_baseline.begin(), compare_baseline.end());
+        options.candidate.assign(compare_candidate.begin(), compare_candidate.end());
+        options.raw = compare_raw;
+        options.rule.threshold = rk::compare::parse_fraction(compare_threshold);
+        options.rule.alpha = rk::compare::parse_fraction(compare_alpha);
+        const rk::compare::Comparison result = rk::compare::compare_runs(options);
+        if (compare_format == "json") {
+          rk::compare::write_json(std::cout, result);
+        } else if (compare_format == "markdown") {
+          rk::compare::write_markdown(std::cout, result);
+        } else {
+          rk::compare::write_text(std::cout, result);
+        }
+        return result.exit_code();
+      } catch (const rk::compare::InputError& e) {
+        std::cerr << "ringkernel: error: " << e.what() << "\n";
+        return rk::harness::kExitInvalidInput;
+      }
     }
     if (*check) {
       int rc = 0;

@@ -1,6 +1,8 @@
 // ResultsReader: read-back of results files for golden tests and checking tools.
 #include "rk/record/reader.hpp"
 
+#include <algorithm>
+
 #include "hdf5_util.hpp"
 #include "records.hpp"
 #include "rk/record/names.hpp"
@@ -139,6 +141,23 @@ bool ResultsReader::has_attr(const std::string& object_path, const std::string& 
   detail::ApiLock lock;
   return detail::check_tri(H5Aexists_by_name(impl_->file.get(), object_path.c_str(), name.c_str(), H5P_DEFAULT),
                            "H5Aexists_by_name", impl_->where_attr(object_path, name));
+}
+
+std::vector<std::string> ResultsReader::members(const std::string& group_path) const {
+  detail::ApiLock lock;
+  const std::string where = impl_->where(group_path);
+  detail::Handle group =
+      detail::owned(H5Gopen2(impl_->file.get(), group_path.c_str(), H5P_DEFAULT), H5Gclose, "H5Gopen2", where);
+  std::vector<std::string> names;
+  // Generic: H5L_info_t or H5L_info2_t, whichever H5Literate is mapped to.
+  const auto collect = [](hid_t, const char* name, const auto*, void* data) -> herr_t {
+    static_cast<std::vector<std::string>*>(data)->emplace_back(name);
+    return 0;
+  };
+  hsize_t index = 0;
+  detail::check(H5Literate(group.get(), H5_INDEX_NAME, H5_ITER_INC, &index, collect, &names), "H5Literate", where);
+  std::sort(names.begin(), names.end());
+  return names;
 }
 
 std::string ResultsReader::string_attr(const std::string& object_path, const std::string& name) const {

@@ -26,6 +26,8 @@ class ResultsReader {
   /// True when every link of `object_path` exists.
   [[nodiscard]] bool has(const std::string& object_path) const;
   [[nodiscard]] bool has_attr(const std::string& object_path, const std::string& name) const;
+  /// The link names in a group (escaped as stored: rk::record::unescape_name gives the original), sorted.
+  [[nodiscard]] std::vector<std::string> members(const std::string& group_path) const;
 
   /// Attribute readers; numbers are converted by HDF5 to the requested type.
   [[nodiscard]] std::string string_attr(const std::string& object_path, const std::string& name) const;
