@@ -1,4 +1,4 @@
-// ringkernel: run, validate and list scenarios; show devices; check results files. All logic lives in the libraries; this
+// ringkernel: run, validate and list scenarios; show devices; check results files and export their traces. All logic lives in the libraries; this
 // file parses the command line, installs the signal handlers and maps outcomes to exit codes:
 // 0 success, 1 run failed, 2 invalid input, 130 interrupted (after a clean drain).
 #include <unistd.h>
@@ -7,8 +7,12 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 #include <ostream>
 #include <utility>
 
@@ -18,7 +22,9 @@
 
 #include "rk/harness/driver.hpp"
 #include "rk/record/check.hpp"
+#include "rk/record/error.hpp"
 #include "rk/record/results_file.hpp"
+#include "rk/record/trace.hpp"
 #include "rk/scenario/scenario.hpp"
 
 namespace {
@@ -88,6 +94,10 @@ int main(int argc, char** argv) {
   run->add_option("--log-level", log_level, "trace, debug, info, warn, error, off")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
   run->add_flag("--quiet,-q", run_opts.quiet, "No progress line, no summary table");
+  run->add_option("--format", run_opts.format,
+                  "Summary on stdout: text (default), json (one object, figures as numbers with units) or csv "
+                  "(name,value,unit)")
+      ->check(CLI::IsMember({"text", "json", "csv"}));
 
   std::vector<std::string> validate_paths;
   std::vector<std::string> validate_sets;
@@ -103,6 +113,14 @@ int main(int argc, char** argv) {
       "check", "Report each results file's status (complete, failed, interrupted, running, abandoned) and whether "
                "it can be read in full; exit 0 when all are complete, 1 otherwise, 2 for a missing file");
   check->add_option("files", check_paths, "Results files (.h5), or temporaries (.tmp) of runs")->required();
+
+  std::string trace_input;
+  std::string trace_output;
+  auto* trace = app.add_subcommand(
+      "trace", "Write a results file's events as Chrome/Perfetto trace JSON (ordered by hybrid logical clock; "
+               "open in ui.perfetto.dev or chrome://tracing)");
+  trace->add_option("file", trace_input, "Results file (.h5)")->required();
+  trace->add_option("--output,-o", trace_output, "Trace file to write (default: stdout)");
 
   try {
     app.parse(argc, argv);
@@ -192,6 +210,29 @@ int main(int argc, char** argv) {
     }
     if (*devices) {
       rk::harness::describe_devices(std::cout);
+      return 0;
+    }
+    if (*trace) {
+      std::error_code ec;
+      if (!std::filesystem::is_regular_file(trace_input, ec))
+        throw rk::harness::InputError(trace_input + ": no such results file");
+      std::ostringstream json;
+      rk::record::TraceCounts counts;
+      try {
+        counts = rk::record::write_chrome_trace(trace_input, json);
+      } catch (const rk::record::RecordError& e) {
+        throw rk::harness::InputError(trace_input + ": cannot read it as a results file: " + e.what());
+      }
+      if (trace_output.empty() || trace_output == "-") {
+        std::cout << json.str();
+      } else {
+        std::ofstream f(trace_output, std::ios::binary | std::ios::trunc);
+        f << json.str();
+        f.close();
+        if (!f) throw std::runtime_error("cannot write " + trace_output + ": " + std::strerror(errno));
+        std::cerr << "ringkernel: " << trace_output << ": " << counts.events << " events, " << counts.spans
+                  << " kernel spans, " << counts.flows << " message flows\n";
+      }
       return 0;
     }
     if (*check) {
