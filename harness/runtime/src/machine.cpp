@@ -13,17 +13,19 @@ namespace rk::harness {
 namespace {
 
 /// Threads of this process that are busy for the whole run: on each of its CPU-simulated devices, the
-/// workers that have a kernel to run (at most one kernel per worker keeps a worker busy), plus the host
-/// loop that drives the workload and, under MPI, the bridge.
+/// workers that have a kernel to run (at most one kernel per worker keeps a worker busy); on the fake CUDA
+/// layer, a host thread per kernel; plus the host loop that drives the workload and, under MPI, the bridge.
 unsigned busy_threads(const Run& run) {
   std::map<int, unsigned> kernels_on;
   for (std::size_t i = 0; i < run.kernel_device.size(); ++i)
     if (i < run.kernel_owner.size() && run.kernel_owner[i] == run.cluster.rank()) ++kernels_on[run.kernel_device[i]];
   unsigned busy = 1 + (run.cluster.distributed() ? 1u : 0u);
   for (const DeviceProperties& d : run.devices) {
-    if (d.kind != "cpu-simulated" || d.rank != run.cluster.rank()) continue;
+    if (d.rank != run.cluster.rank()) continue;
     const auto it = kernels_on.find(static_cast<int>(d.index));
-    if (it != kernels_on.end()) busy += std::min(it->second, d.compute_units);
+    if (it == kernels_on.end()) continue;
+    if (d.kind == "cpu-simulated") busy += std::min(it->second, d.compute_units);
+    else if (d.kind == "cuda-fake") busy += it->second;
   }
   return busy;
 }
