@@ -1,4 +1,5 @@
-// ringkernel: run, validate and list scenarios; show devices; check and compare results files. All logic lives in the libraries; this
+// ringkernel: run, validate and list scenarios; show devices; check and compare results files, export their
+// traces. All logic lives in the libraries; this
 // file parses the command line, installs the signal handlers and maps outcomes to exit codes:
 // 0 success, 1 run failed (compare: a regression), 2 invalid input, 130 interrupted (after a clean drain).
 #include <unistd.h>
@@ -7,8 +8,12 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 #include <ostream>
 #include <utility>
 
@@ -19,7 +24,9 @@
 #include "rk/compare/compare.hpp"
 #include "rk/harness/driver.hpp"
 #include "rk/record/check.hpp"
+#include "rk/record/error.hpp"
 #include "rk/record/results_file.hpp"
+#include "rk/record/trace.hpp"
 #include "rk/scenario/scenario.hpp"
 
 namespace {
@@ -89,6 +96,10 @@ int main(int argc, char** argv) {
   run->add_option("--log-level", log_level, "trace, debug, info, warn, error, off")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
   run->add_flag("--quiet,-q", run_opts.quiet, "No progress line, no summary table");
+  run->add_option("--format", run_opts.format,
+                  "Summary on stdout: text (default), json (one object, figures as numbers with units) or csv "
+                  "(name,value,unit)")
+      ->check(CLI::IsMember({"text", "json", "csv"}));
 
   std::vector<std::string> validate_paths;
   std::vector<std::string> validate_sets;
@@ -120,6 +131,14 @@ int main(int argc, char** argv) {
   compare->add_option("--format", compare_format, "text, markdown or json")
       ->check(CLI::IsMember({"text", "markdown", "json"}));
   compare->add_flag("--raw", compare_raw, "Compare absolute figures, not the ones normalised by an in-run baseline");
+
+  std::string trace_input;
+  std::string trace_output;
+  auto* trace = app.add_subcommand(
+      "trace", "Write a results file's events as Chrome/Perfetto trace JSON (ordered by hybrid logical clock; "
+               "open in ui.perfetto.dev or chrome://tracing)");
+  trace->add_option("file", trace_input, "Results file (.h5)")->required();
+  trace->add_option("--output,-o", trace_output, "Trace file to write (default: stdout)");
 
   try {
     app.parse(argc, argv);
@@ -232,6 +251,29 @@ int main(int argc, char** argv) {
         std::cerr << "ringkernel: error: " << e.what() << "\n";
         return rk::harness::kExitInvalidInput;
       }
+    }
+    if (*trace) {
+      std::error_code ec;
+      if (!std::filesystem::is_regular_file(trace_input, ec))
+        throw rk::harness::InputError(trace_input + ": no such results file");
+      std::ostringstream json;
+      rk::record::TraceCounts counts;
+      try {
+        counts = rk::record::write_chrome_trace(trace_input, json);
+      } catch (const rk::record::RecordError& e) {
+        throw rk::harness::InputError(trace_input + ": cannot read it as a results file: " + e.what());
+      }
+      if (trace_output.empty() || trace_output == "-") {
+        std::cout << json.str();
+      } else {
+        std::ofstream f(trace_output, std::ios::binary | std::ios::trunc);
+        f << json.str();
+        f.close();
+        if (!f) throw std::runtime_error("cannot write " + trace_output + ": " + std::strerror(errno));
+        std::cerr << "ringkernel: " << trace_output << ": " << counts.events << " events, " << counts.spans
+                  << " kernel spans, " << counts.flows << " message flows\n";
+      }
+      return 0;
     }
     if (*check) {
       int rc = 0;

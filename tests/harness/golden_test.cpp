@@ -45,7 +45,7 @@ void check_common(const GoldenRun& run, const std::string& scenario_name, const 
 
   ResultsReader r(run.output);
   EXPECT_EQ(r.string_attr("/", "format"), "ringkernel-results");
-  EXPECT_EQ(r.string_attr("/", "format_version"), "1.3");
+  EXPECT_EQ(r.string_attr("/", "format_version"), "1.4");
   EXPECT_EQ(r.string_attr("/", "status"), "complete");
   EXPECT_FALSE(r.has_attr("/", "error")) << r.string_attr("/", "error");
   const std::string yaml = r.string_attr("/", "scenario");

@@ -9,7 +9,7 @@ import numpy as np
 def main(path: str) -> int:
     with h5py.File(path, "r") as f:
         assert f.attrs["format"] == "ringkernel-results", f.attrs["format"]
-        assert f.attrs["format_version"] == "1.3"
+        assert f.attrs["format_version"] == "1.4"
         assert f.attrs["status"] == "complete"
         assert isinstance(f.attrs["scenario"], str)
         assert list(f.attrs["argv"])[1] == path

@@ -63,7 +63,7 @@ TEST(RecordFile, RootAttributesHaveValuesAndTypes) {
 
   ResultsReader reader(dir / "run.h5");
   EXPECT_EQ(reader.string_attr("/", "format"), "ringkernel-results");
-  EXPECT_EQ(reader.string_attr("/", "format_version"), "1.3");
+  EXPECT_EQ(reader.string_attr("/", "format_version"), "1.4");
   EXPECT_EQ(reader.string_attr("/", "scenario"), info.scenario_yaml);
   EXPECT_EQ(reader.string_array_attr("/", "argv"), info.argv);
   EXPECT_EQ(reader.string_attr("/", "command_line"),

@@ -477,6 +477,15 @@ WorkloadGroup ResultsFile::workload(const std::string& name) {
   return WorkloadGroup(state_, path);
 }
 
+WorkloadGroup ResultsFile::environment() {
+  detail::ApiLock lock;
+  auto& state = open_state(state_, "ResultsFile::environment");
+  const detail::IoWatch watch(state);
+  const std::string path = "/environment";
+  detail::open_or_create_group(state.file.get(), path, state.lcpl.get(), state.where(path));
+  return WorkloadGroup(state_, path);
+}
+
 void ResultsFile::set_attr_value(const std::string& name, const AttrValue& value) {
   detail::ApiLock lock;
   auto& state = open_state(state_, "ResultsFile::set_attr");

@@ -31,6 +31,7 @@ void warn_when_short_of_cores(Run& run) {
       e.severity = record::Severity::warning;
       e.kind = "mpi";
       e.message = msg;
+      e.hlc = event_hlc(run.local.get());
       run.file->events().append(e);
     }
     if (run.root() && !run.opts.quiet) std::cerr << "ringkernel: warning: " << msg << "\n";
@@ -73,7 +74,8 @@ void start_backend(Run& run) {
     dev.host = r < run.hosts.size() ? run.hosts[r] : host_name();
     run.file->add_device(dev);
   }
-  run.sink = std::make_unique<FileSink>(*run.file, sc.workload.name);
+  record_environment_devices(run);
+  run.sink = std::make_unique<FileSink>(*run.file, sc.workload.name, run.local.get());
 }
 
 }  // namespace rk::harness

@@ -55,7 +55,7 @@ RunResult run_scenario(const RunOptions& opts, std::ostream& out) {
   try {
     phase("prepare", [&] { collectively(*cluster, [&] { prepare_run(run); }); });
   } catch (const workloads::Interrupted&) {
-    return RunResult{kExitInterrupted, cluster->rank(), "interrupted", {}, "interrupted before the run started"};
+    return RunResult{kExitInterrupted, cluster->rank(), "interrupted", {}, "interrupted before the run started", false, {}};
   }
   run.layout.emplace(run.prepared.sc.devices, cluster->size(), cluster->rank());
   run.hosts = cluster->gather_bytes(host_name());
@@ -82,7 +82,9 @@ RunResult run_scenario(const RunOptions& opts, std::ostream& out) {
   if (run.root() && !opts.quiet) {
     const SummaryFacts facts{run.prepared.sc.name, run.prepared.sc.workload.name, run.prepared.backend->name,
                              run.layout->devices, run.prepared.backend->simulated, cluster->size(), seconds};
-    print_summary(out, facts, run.result, run.verification);
+    if (opts.format == "json") print_summary_json(out, facts, run.result, run.verification);
+    else if (opts.format == "csv") print_summary_csv(out, facts, run.result, run.verification);
+    else print_summary(out, facts, run.result, run.verification);
   }
   return run.result;
 }

@@ -5,6 +5,7 @@
 
 #include "rk/record/check.hpp"
 #include "run.hpp"
+#include "sinks.hpp"
 #include "system_info.hpp"
 
 namespace rk::harness {
@@ -52,11 +53,13 @@ void open_results(Run& run) {
   run.file->set_attr("workload", sc.workload.name);
   run.file->set_attr("seed", static_cast<std::int64_t>(sc.seed));
   run.file->set_attr("mpi_ranks", static_cast<std::int64_t>(run.cluster.size()));
+  record_environment_start(run);
   if (!run.prepared.backend_note.empty()) {
     record::Event e;
     e.severity = record::Severity::warning;
     e.kind = "backend";
     e.message = run.prepared.backend_note;
+    e.hlc = event_hlc(nullptr);  // before the backend runs: the host node's clock, fresh
     run.file->events().append(e);
   }
 }
@@ -68,6 +71,7 @@ void finish_results(Run& run) {
   workloads::Workload& w = *run.prepared.workload;
   if (!run.interrupted) run.verification = w.verify();
   w.write_results(*run.sink);
+  record_environment_end(run);
   RunResult& r = run.result;
   if (run.interrupted) {
     r.status = "interrupted";
@@ -101,6 +105,11 @@ void record_failure(Run& run, const std::exception& e) {
       if (run.sink) run.sink->event("error", "error", "", e.what());
     } catch (const std::exception&) {
       // The file cannot take it (its storage failed): finish() below says what became of it.
+    }
+    try {
+      record_environment_end(run);
+    } catch (const std::exception&) {
+      // As above: finish() says what became of the file.
     }
     try {
       run.file->finish(stopped ? record::Status::interrupted : record::Status::failed, e.what());

@@ -10,6 +10,7 @@
 #include "cluster.hpp"
 #include "plan.hpp"
 #include "progress.hpp"
+#include "system_info.hpp"
 #include "rk/harness/coordinator.hpp"
 #include "rk/harness/driver.hpp"
 #include "rk/record/record.hpp"
@@ -39,6 +40,7 @@ struct Run {
   std::unique_ptr<ClusterLink> link;
   workloads::Verification verification;        // finish_results
   bool interrupted = false;
+  LoadAverage load_start;                      // open_results
 };
 
 /// Thrown between steps of a phase once SIGINT/SIGTERM asked the run to stop.
@@ -58,6 +60,11 @@ void launch_kernels(Run& run);
 void execute(Run& run);
 /// Kernels terminated, dead letters and the other ranks' results collected at rank 0 (settle.cpp).
 void settle(Run& run);
+/// Rank 0: /environment, at the start (open_results), once the devices are known (start_backend) and at
+/// the end, with the oversubscription verdict (finish_results, record_failure) (machine.cpp).
+void record_environment_start(Run& run);
+void record_environment_devices(Run& run);
+void record_environment_end(Run& run);
 /// Rank 0: verification, the workload's results, the file's final status (results.cpp).
 void finish_results(Run& run);
 /// Rank 0: a failed run's error recorded, the file finished as failed or interrupted (results.cpp).

@@ -1,7 +1,28 @@
 // FileSink: a workload's results into the HDF5 file. See sinks.hpp.
 #include "sinks.hpp"
 
+#include "rk/core/hlc.hpp"
+
 namespace rk::harness {
+
+record::Hlc to_record(const HlcTimestamp& t) { return record::Hlc{t.physical, t.logical, t.node_id}; }
+
+record::Hlc event_hlc(RingKernelRuntime* rt, const std::string& kernel) {
+  if (rt == nullptr) {
+    HlcClock fresh(kHostKernel);
+    return to_record(fresh.now());
+  }
+  HlcClock& host = rt->host_clock();
+  if (!kernel.empty()) {
+    try {
+      const TelemetrySnapshot t = rt->telemetry(kernel);
+      if (t.clock.physical != 0) return to_record(host.update(t.clock));
+    } catch (const std::exception&) {
+      // Not a kernel of this runtime (another rank's, or gone): the host's clock alone.
+    }
+  }
+  return to_record(host.now());
+}
 
 void FileSink::latency(const std::string& probe, std::span<const std::uint64_t> s) {
   if (!s.empty()) series_for(probe).append(s);
@@ -23,6 +44,9 @@ void FileSink::event(const std::string& severity, const std::string& kind, const
   e.kind = kind;
   e.kernel = kernel;
   e.message = message;
+  // Stamped and appended under one lock: rows are in HLC order.
+  std::lock_guard lk(events_mu_);
+  e.hlc = event_hlc(rt_, kernel);
   file_.events().append(e);
 }
 

@@ -11,11 +11,21 @@
 
 namespace rk::harness {
 
+/// An HLC timestamp as /events stores it.
+record::Hlc to_record(const HlcTimestamp& t);
+/// The HLC of an event this host records now: `rt`'s host clock (HlcClock of node kHostKernel). For an
+/// event about `kernel` when `rt` runs it, the host clock first merges the kernel's own clock (from its
+/// telemetry), so the event orders after everything the kernel stamped. Without a runtime (before the
+/// backend started), a fresh clock of the host node: the wall clock, logical 0.
+record::Hlc event_hlc(RingKernelRuntime* rt, const std::string& kernel = {});
+
 /// The workload's results into the results file: probes at the top level, the rest under
 /// /workloads/<workload>/.
 class FileSink final : public workloads::ResultSink {
  public:
-  FileSink(record::ResultsFile& file, std::string workload) : file_(file), workload_(std::move(workload)) {}
+  /// Events are stamped with `rt`'s HLC (event_hlc), in the order they are appended.
+  FileSink(record::ResultsFile& file, std::string workload, RingKernelRuntime* rt)
+      : file_(file), workload_(std::move(workload)), rt_(rt) {}
   void latency(const std::string& probe, std::span<const std::uint64_t> samples) override;
   void throughput(const std::string& probe, std::uint64_t t, std::uint64_t messages, std::uint64_t bytes) override;
   void event(const std::string& severity, const std::string& kind, const std::string& kernel,
@@ -36,7 +46,8 @@ class FileSink final : public workloads::ResultSink {
 
   record::ResultsFile& file_;
   std::string workload_;
-  std::mutex mu_;
+  RingKernelRuntime* rt_;
+  std::mutex mu_, events_mu_;
   std::map<std::string, record::LatencySeries> lat_;
   std::map<std::string, record::ThroughputSeries> tp_;
 };

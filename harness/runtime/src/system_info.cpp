@@ -4,12 +4,18 @@
 #include <algorithm>
 #include <thread>
 #include <sched.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <fstream>
+#include <string_view>
 
 #include <CLI/Version.hpp>
 #include <spdlog/version.h>
+
+extern char** environ;
 
 namespace rk::harness {
 
@@ -62,6 +68,75 @@ unsigned allowed_cpus() {
   CPU_ZERO(&set);
   if (sched_getaffinity(0, sizeof set, &set) != 0) return std::max(1u, std::thread::hardware_concurrency());
   return static_cast<unsigned>(CPU_COUNT(&set));
+}
+
+unsigned online_cpus() {
+  const long n = sysconf(_SC_NPROCESSORS_ONLN);
+  return n > 0 ? static_cast<unsigned>(n) : std::max(1u, std::thread::hardware_concurrency());
+}
+
+LoadAverage load_average() {
+  double l[3] = {-1, -1, -1};
+  if (getloadavg(l, 3) != 3) return {};
+  return {l[0], l[1], l[2]};
+}
+
+std::string kernel_release() {
+  struct utsname u {};
+  return uname(&u) == 0 ? std::string(u.release) : std::string("unknown");
+}
+
+std::string machine_arch() {
+  struct utsname u {};
+  return uname(&u) == 0 ? std::string(u.machine) : std::string("unknown");
+}
+
+std::string compiler_name() {
+#if defined(__clang__)
+  return "clang";
+#elif defined(__GNUC__)
+  return "gcc";
+#else
+  return "unknown";
+#endif
+}
+
+std::string compiler_version() { return __VERSION__; }
+
+std::map<std::string, std::string> run_environment_variables() {
+  static constexpr std::string_view kPrefixes[] = {"RK_",   "OMP_", "GOMP_",   "KMP_",   "OMPI_", "I_MPI_",
+                                                    "MPICH_", "SLURM_", "NCCL_"};
+  static constexpr std::string_view kNames[] = {"PMIX_RANK", "PMI_RANK", "PMI_SIZE", "CUDA_VISIBLE_DEVICES"};
+  std::map<std::string, std::string> out;
+  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+    const std::string_view entry(*e);
+    const auto eq = entry.find('=');
+    if (eq == std::string_view::npos || eq == 0) continue;
+    const std::string_view name = entry.substr(0, eq);
+    bool wanted = std::find(std::begin(kNames), std::end(kNames), name) != std::end(kNames);
+    for (const auto p : kPrefixes) wanted |= name.starts_with(p);
+    if (wanted) out.emplace(name, entry.substr(eq + 1));
+  }
+  return out;
+}
+
+std::string oversubscription(double load_start, double load_end, unsigned cpus_online, unsigned busy_threads,
+                             unsigned cpus_allowed) {
+  std::string why;
+  const auto add = [&why](const std::string& clause) { why += (why.empty() ? "" : "; ") + clause; };
+  const auto load = [&](const char* when, double l) {
+    if (l > static_cast<double>(cpus_online)) {
+      char buf[128];
+      std::snprintf(buf, sizeof buf, "load average %.2f at the %s of the run above %u CPUs", l, when, cpus_online);
+      add(buf);
+    }
+  };
+  load("start", load_start);
+  load("end", load_end);
+  if (busy_threads > cpus_allowed)
+    add(std::to_string(busy_threads) + " busy threads (kernel workers + host) on " + std::to_string(cpus_allowed) +
+        " CPU(s) this process may use");
+  return why;
 }
 
 std::string host_name() {

@@ -70,6 +70,8 @@ class FakeCudaApi final : public CudaApi {
     a.can_map_host_memory = c_.can_map_host_memory;
     a.unified_addressing = true;
     a.fake = true;
+    a.driver_version = "fake";
+    a.runtime_version = "fake";
     return a;
   }
   bool can_access_peer(int device, int peer) override {

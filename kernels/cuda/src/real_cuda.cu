@@ -84,6 +84,11 @@ class RealCudaApi final : public CudaApi {
     a.cooperative_launch = attribute(cudaDevAttrCooperativeLaunch, d) != 0;
     a.can_map_host_memory = attribute(cudaDevAttrCanMapHostMemory, d) != 0;
     a.unified_addressing = attribute(cudaDevAttrUnifiedAddressing, d) != 0;
+    int driver = 0, runtime = 0;  // 12040 -> "12.4"
+    if (cudaDriverGetVersion(&driver) == cudaSuccess)
+      a.driver_version = std::to_string(driver / 1000) + "." + std::to_string(driver % 1000 / 10);
+    if (cudaRuntimeGetVersion(&runtime) == cudaSuccess)
+      a.runtime_version = std::to_string(runtime / 1000) + "." + std::to_string(runtime % 1000 / 10);
     return a;
   }
   bool can_access_peer(int d, int peer) override {

@@ -692,6 +692,8 @@ std::vector<DeviceProperties> CudaRuntime::devices() const {
     p.compute_capability = std::to_string(a.compute_major) + "." + std::to_string(a.compute_minor);
     p.rank = cfg_.rank;
     p.simulated = a.fake;
+    p.driver_version = a.driver_version;
+    p.runtime_version = a.runtime_version;
     out.push_back(p);
   }
   return out;

@@ -4,6 +4,7 @@
 #include "rk/record/attr.hpp"
 #include "rk/record/check.hpp"
 #include "rk/record/error.hpp"
+#include "rk/record/json.hpp"
 #include "rk/record/names.hpp"
 #include "rk/record/reader.hpp"
 #include "rk/record/results_file.hpp"
@@ -11,4 +12,5 @@
 #include "rk/record/run_info.hpp"
 #include "rk/record/series.hpp"
 #include "rk/record/table.hpp"
+#include "rk/record/trace.hpp"
 #include "rk/record/workload_group.hpp"

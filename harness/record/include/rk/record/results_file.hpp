@@ -82,6 +82,8 @@ class ResultsFile {
   [[nodiscard]] EventLog events();
   /// The group /workloads/<name> (created on first use).
   [[nodiscard]] WorkloadGroup workload(const std::string& name);
+  /// The group /environment (created on first use): the machine and process the run ran on.
+  [[nodiscard]] WorkloadGroup environment();
 
   /// Sets (or replaces) an extra root attribute.
   template <AttrConvertible T>

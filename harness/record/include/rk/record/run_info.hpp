@@ -14,7 +14,7 @@ namespace rk::record {
 /// Value of the root attribute `format`.
 inline constexpr std::string_view format_name = "ringkernel-results";
 /// Value of the root attribute `format_version` (see results/SCHEMA.md for what each version holds).
-inline constexpr std::string_view format_version = "1.3";
+inline constexpr std::string_view format_version = "1.4";
 
 /// How a run ended; stored as the root attribute `status`. While the file is being written (under its
 /// `.tmp` name) `status` is "running".

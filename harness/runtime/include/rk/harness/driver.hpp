@@ -34,6 +34,7 @@ struct RunOptions {
   std::vector<std::string> argv;
   bool progress = false;               ///< draw a progress line (a terminal, not --quiet)
   bool quiet = false;                  ///< no summary table
+  std::string format = "text";        ///< --format of the summary on stdout: text, json or csv
 };
 
 struct RunResult {
@@ -42,6 +43,9 @@ struct RunResult {
   std::string status;  ///< complete | interrupted | failed
   std::filesystem::path results;
   std::string error;
+  /// Whether the machine was oversubscribed (results/SCHEMA.md, /environment) and why.
+  bool oversubscribed = false;
+  std::string oversubscription;
 };
 
 /// Set by the SIGINT/SIGTERM handler: the run drains and ends as `interrupted`.

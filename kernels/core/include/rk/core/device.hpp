@@ -24,6 +24,8 @@ struct DeviceProperties {
   int rank = 0;                     ///< MPI rank that owns the device
   std::string host;
   bool simulated = true;
+  std::string driver_version;       ///< GPU driver / runtime API versions ("12.4"); empty for CPU devices
+  std::string runtime_version;
 };
 
 /// First-fit allocator over one contiguous block of device memory (the block itself belongs to the

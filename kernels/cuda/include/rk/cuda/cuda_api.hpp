@@ -38,6 +38,8 @@ struct DeviceAttributes {
   bool can_map_host_memory = false;     ///< cudaDevAttrCanMapHostMemory
   bool unified_addressing = false;
   bool fake = false;                    ///< host threads of the fake CUDA layer, not a GPU
+  std::string driver_version;           ///< cudaDriverGetVersion as "12.4" (the fake: "fake")
+  std::string runtime_version;          ///< cudaRuntimeGetVersion as "12.4" (the fake: "fake")
 };
 
 /// One kernel type's persistent loop, in the form each implementation launches.
