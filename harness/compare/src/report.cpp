@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "rk/compare/compare.hpp"
+#include "rk/record/json.hpp"
 
 namespace rk::compare {
 
@@ -76,32 +77,9 @@ std::vector<std::vector<std::string>> rows(const Comparison& c) {
 const std::vector<std::string> kHeader{"figure",  "better",      "baseline",     "candidate", "ratio", "change",
                                        "95% CI",  "noise base", "noise cand", "reps",      "p",     "verdict"};
 
-void json_string(std::ostream& out, const std::string& s) {
-  out << '"';
-  for (const char ch : s) {
-    const auto u = static_cast<unsigned char>(ch);
-    if (ch == '"' || ch == '\\') {
-      out << '\\' << ch;
-    } else if (u < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", u);
-      out << buf;
-    } else {
-      out << ch;
-    }
-  }
-  out << '"';
-}
-
-void json_number(std::ostream& out, double v) {
-  if (!std::isfinite(v)) {
-    out << "null";
-    return;
-  }
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%.17g", v);
-  out << buf;
-}
+// JSON text comes from the record library's writers (one escaping rule for compare, trace and --format json).
+void json_string(std::ostream& out, const std::string& s) { out << record::json_string(s); }
+void json_number(std::ostream& out, double v) { out << record::json_number(v); }
 
 template <class T, class F>
 void json_array(std::ostream& out, const std::vector<T>& items, F each) {
